@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { isApiError } from '../api/errors.js';
+import type { KubeObject } from '../api/types.js';
+import { SqliteStore } from './sqlite-store.js';
+import { isStoreError, type StoreEvent } from './store.js';
+
+function cm(name: string, data: Record<string, string> = {}): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data };
+}
+
+function withDir(fn: (dir: string) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'minato-store-'));
+    try {
+      await fn(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+test('revisions are monotonic and set resourceVersion', async () => {
+  const store = new SqliteStore({ path: ':memory:' });
+  const a = await store.create('/core/configmaps/default/a', cm('a'));
+  const b = await store.create('/core/configmaps/default/b', cm('b'));
+  assert.equal(a.rev, 1);
+  assert.equal(b.rev, 2);
+  assert.equal(b.object.metadata.resourceVersion, '2');
+  const a2 = await store.update('/core/configmaps/default/a', cm('a', { x: '1' }), 1);
+  assert.equal(a2.rev, 3);
+  assert.equal(a2.createRev, 1);
+  await store.close();
+});
+
+test('optimistic concurrency and existence checks', async () => {
+  const store = new SqliteStore({ path: ':memory:' });
+  await store.create('/core/configmaps/default/a', cm('a'));
+  await assert.rejects(store.create('/core/configmaps/default/a', cm('a')), (e) => isStoreError(e) && e.kind === 'AlreadyExists');
+  await assert.rejects(store.update('/core/configmaps/default/a', cm('a'), 99), (e) => isStoreError(e) && e.kind === 'Conflict');
+  await assert.rejects(store.delete('/core/configmaps/default/zz'), (e) => isStoreError(e) && e.kind === 'NotFound');
+  await store.close();
+});
+
+test('list by collection and namespace prefix, sorted', async () => {
+  const store = new SqliteStore({ path: ':memory:' });
+  await store.create('/core/configmaps/ns2/b', cm('b'));
+  await store.create('/core/configmaps/ns1/c', cm('c'));
+  await store.create('/core/configmaps/ns1/a', cm('a'));
+  await store.create('/core/secrets/ns1/s', cm('s'));
+  assert.deepEqual(
+    store.list('/core/configmaps/').entries.map((e) => e.key),
+    ['/core/configmaps/ns1/a', '/core/configmaps/ns1/c', '/core/configmaps/ns2/b'],
+  );
+  assert.deepEqual(
+    store.list('/core/configmaps/ns1/').entries.map((e) => e.object.metadata.name),
+    ['a', 'c'],
+  );
+  assert.equal(store.list('/core/configmaps/ns1/').revision, 4);
+  await store.close();
+});
+
+test('watch replays history after a revision, then streams live events', async () => {
+  const store = new SqliteStore({ path: ':memory:' });
+  await store.create('/core/configmaps/default/a', cm('a'));
+  await store.create('/core/configmaps/default/b', cm('b'));
+  const seen: StoreEvent[] = [];
+  const stop = store.watch('/core/configmaps/', 1, (e) => seen.push(e));
+  await store.delete('/core/configmaps/default/a');
+  await store.create('/core/secrets/default/x', cm('x'));
+  stop();
+  await store.create('/core/configmaps/default/c', cm('c'));
+  assert.deepEqual(
+    seen.map((e) => [e.type, e.entry.object.metadata.name, e.rev]),
+    [
+      ['ADDED', 'b', 2],
+      ['DELETED', 'a', 3],
+    ],
+  );
+  assert.equal(seen[1]!.previous?.rev, 1);
+  await store.close();
+});
+
+test('watching from a compacted revision fails with 410 Expired', async () => {
+  const store = new SqliteStore({ path: ':memory:' });
+  for (let i = 0; i < 5; i++) await store.create(`/core/configmaps/default/c${i}`, cm(`c${i}`));
+  store.compact(3);
+  assert.throws(
+    () => store.watch('/core/configmaps/', 2, () => {}),
+    (e) => isApiError(e) && e.code === 410 && e.reason === 'Expired',
+  );
+  const seen: number[] = [];
+  store.watch('/core/configmaps/', 3, (e) => seen.push(e.rev))();
+  assert.deepEqual(seen, [4, 5]);
+  await store.close();
+});
+
+test(
+  'state and history survive a reopen',
+  withDir(async (dir) => {
+    const path = join(dir, 'state.db');
+    const first = new SqliteStore({ path });
+    await first.create('/core/configmaps/default/a', cm('a'));
+    await first.create('/core/configmaps/default/b', cm('b'));
+    await first.delete('/core/configmaps/default/a');
+    await first.close();
+    const second = new SqliteStore({ path });
+    assert.equal(second.revision, 3);
+    assert.deepEqual(
+      second.list('/core/configmaps/').entries.map((e) => e.object.metadata.name),
+      ['b'],
+    );
+    const seen: string[] = [];
+    second.watch('/core/configmaps/', 1, (e) => seen.push(`${e.type}:${e.entry.object.metadata.name}`))();
+    assert.deepEqual(seen, ['ADDED:b', 'DELETED:a']);
+    const c = await second.create('/core/configmaps/default/c', cm('c'));
+    assert.equal(c.rev, 4);
+    await second.close();
+  }),
+);
+
+test('writes in one turn share one commit and all resolve', async () => {
+  const store = new SqliteStore({ path: ':memory:' });
+  const writes = Array.from({ length: 100 }, (_, i) => store.create(`/core/configmaps/default/c${i}`, cm(`c${i}`)));
+  const entries = await Promise.all(writes);
+  assert.deepEqual(
+    entries.map((e) => e.rev),
+    Array.from({ length: 100 }, (_, i) => i + 1),
+  );
+  await store.close();
+});

@@ -1,0 +1,356 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { expired } from '../api/errors.js';
+import type { KubeObject } from '../api/types.js';
+import { type Entry, type EventType, type ListResult, type Store, StoreError, type StoreEvent, type Unsubscribe } from './store.js';
+import { WatchHub } from './watch-hub.js';
+
+export interface SqliteStoreOptions {
+  /** Database file; ":memory:" for tests that need no durability. */
+  path: string;
+  /** Keep at least this many events of history for watch resumption. */
+  minHistoryEvents?: number;
+  /** Keep at most this many events of history (memory bound). */
+  maxHistoryEvents?: number;
+  /** Events younger than this are kept even above minHistoryEvents. */
+  historyRetentionMs?: number;
+}
+
+const EVENT_CODES: Record<EventType, number> = { ADDED: 0, MODIFIED: 1, DELETED: 2 };
+const EVENT_TYPES: EventType[] = ['ADDED', 'MODIFIED', 'DELETED'];
+
+interface PendingWrite {
+  event: StoreEvent;
+  resolve: (entry: Entry) => void;
+  reject: (err: unknown) => void;
+}
+
+interface HistoryEvent {
+  event: StoreEvent;
+  at: number;
+}
+
+/**
+ * The embedded store. All current objects live in memory (a Map per collection prefix) so reads never
+ * touch disk; SQLite holds the durable copy and the event log that lets watches resume across restarts.
+ */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly objects = new Map<string, Entry>();
+  /** Collection prefix ("/group/resource/") -> keys, to list one resource without scanning all. */
+  private readonly collections = new Map<string, { keys: Set<string>; sorted: string[] | undefined }>();
+  private readonly history: HistoryEvent[] = [];
+  private readonly watchers = new WatchHub();
+  private pending: PendingWrite[] = [];
+  private flushScheduled = false;
+  private rev = 0;
+  private compacted = 0;
+  private closed = false;
+  private readonly opts: Required<Omit<SqliteStoreOptions, 'path'>>;
+
+  private readonly stmts: {
+    upsert: Database.Statement;
+    remove: Database.Statement;
+    logEvent: Database.Statement;
+    setMeta: Database.Statement;
+    compactLog: Database.Statement;
+  };
+
+  constructor(options: SqliteStoreOptions) {
+    this.opts = {
+      minHistoryEvents: options.minHistoryEvents ?? 10_000,
+      maxHistoryEvents: options.maxHistoryEvents ?? 500_000,
+      historyRetentionMs: options.historyRetentionMs ?? 10 * 60_000,
+    };
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    // FULL: a commit is on disk before the write is acknowledged, so it survives power loss, not just kill -9.
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, rev INTEGER NOT NULL, create_rev INTEGER NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS events (rev INTEGER PRIMARY KEY, key TEXT NOT NULL, type INTEGER NOT NULL, create_rev INTEGER NOT NULL, value TEXT NOT NULL, prev TEXT);
+      CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    `);
+    this.stmts = {
+      upsert: this.db.prepare(
+        'INSERT INTO objects (key, rev, create_rev, value) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET rev = excluded.rev, value = excluded.value',
+      ),
+      remove: this.db.prepare('DELETE FROM objects WHERE key = ?'),
+      logEvent: this.db.prepare('INSERT INTO events (rev, key, type, create_rev, value, prev) VALUES (?, ?, ?, ?, ?, ?)'),
+      setMeta: this.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value'),
+      compactLog: this.db.prepare('DELETE FROM events WHERE rev <= ?'),
+    };
+    this.load();
+  }
+
+  get revision(): number {
+    return this.rev;
+  }
+
+  get compactedRevision(): number {
+    return this.compacted;
+  }
+
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  get(key: string): Entry | undefined {
+    return this.objects.get(key);
+  }
+
+  list(prefix: string): ListResult {
+    const collection = this.collections.get(collectionOf(prefix));
+    if (!collection) return { revision: this.rev, entries: [] };
+    if (!collection.sorted) collection.sorted = [...collection.keys].sort();
+    const keys = collection.sorted;
+    const entries: Entry[] = [];
+    // Keys are sorted, so a namespace (or any deeper) prefix is one contiguous run.
+    for (let i = lowerBound(keys, prefix); i < keys.length; i++) {
+      const key = keys[i]!;
+      if (!key.startsWith(prefix)) break;
+      entries.push(this.objects.get(key)!);
+    }
+    return { revision: this.rev, entries };
+  }
+
+  create(key: string, object: KubeObject): Promise<Entry> {
+    if (this.objects.has(key)) return Promise.reject(new StoreError('AlreadyExists', key));
+    const rev = ++this.rev;
+    const entry = makeEntry(key, rev, rev, object);
+    return this.apply({ type: 'ADDED', rev, entry, previous: undefined });
+  }
+
+  update(key: string, object: KubeObject, expectedRev?: number): Promise<Entry> {
+    const previous = this.objects.get(key);
+    if (!previous) return Promise.reject(new StoreError('NotFound', key));
+    if (expectedRev !== undefined && expectedRev !== previous.rev) return Promise.reject(new StoreError('Conflict', key));
+    const rev = ++this.rev;
+    const entry = makeEntry(key, rev, previous.createRev, object);
+    return this.apply({ type: 'MODIFIED', rev, entry, previous });
+  }
+
+  delete(key: string, expectedRev?: number): Promise<Entry> {
+    const previous = this.objects.get(key);
+    if (!previous) return Promise.reject(new StoreError('NotFound', key));
+    if (expectedRev !== undefined && expectedRev !== previous.rev) return Promise.reject(new StoreError('Conflict', key));
+    const rev = ++this.rev;
+    // Like Kubernetes, a deleted object is reported with the revision of its deletion.
+    const entry = makeEntry(key, rev, previous.createRev, previous.object);
+    return this.apply({ type: 'DELETED', rev, entry, previous });
+  }
+
+  watch(prefix: string, fromRev: number, onEvent: (event: StoreEvent) => void): Unsubscribe {
+    if (fromRev < this.compacted) throw expired(fromRev, this.compacted + 1);
+    for (let i = this.firstHistoryIndexAfter(fromRev); i < this.history.length; i++) {
+      const { event } = this.history[i]!;
+      if (event.entry.key.startsWith(prefix)) onEvent(event);
+    }
+    return this.watchers.add(prefix, (event) => {
+      if (event.rev > fromRev) onEvent(event);
+    });
+  }
+
+  compact(rev: number): void {
+    const upTo = Math.min(rev, this.committedRevision());
+    if (upTo <= this.compacted) return;
+    let drop = 0;
+    while (drop < this.history.length && this.history[drop]!.event.rev <= upTo) drop++;
+    this.history.splice(0, drop);
+    this.compacted = upTo;
+    this.db.transaction(() => {
+      this.stmts.compactLog.run(upTo);
+      this.stmts.setMeta.run('compacted', upTo);
+    })();
+  }
+
+  /** Compacts by the retention policy: bounded count, but never younger than the retention window. */
+  compactByPolicy(now = Date.now()): void {
+    const { minHistoryEvents, maxHistoryEvents, historyRetentionMs } = this.opts;
+    const excess = this.history.length - minHistoryEvents;
+    if (excess <= 0) return;
+    let drop = 0;
+    const overCap = this.history.length - maxHistoryEvents;
+    while (drop < excess && (drop < overCap || now - this.history[drop]!.at > historyRetentionMs)) drop++;
+    if (drop > 0) this.compact(this.history[drop - 1]!.event.rev);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.db.close();
+  }
+
+  private committedRevision(): number {
+    return this.pending.length > 0 ? this.pending[0]!.event.rev - 1 : this.rev;
+  }
+
+  private apply(event: StoreEvent): Promise<Entry> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    this.applyToMemory(event);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ event, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Group commit: one transaction (one fsync) for every write queued in this turn of the event loop. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    try {
+      this.db.transaction(() => {
+        for (const { event } of batch) this.persist(event);
+        this.stmts.setMeta.run('revision', batch[batch.length - 1]!.event.rev);
+      })();
+    } catch (err) {
+      // Memory is ahead of disk now; the only safe course is to stop before anyone reads it.
+      for (const write of batch) write.reject(err);
+      console.error('store: commit failed, stopping to protect data:', err);
+      process.exit(70);
+    }
+    const now = Date.now();
+    for (const write of batch) {
+      this.history.push({ event: write.event, at: now });
+      this.watchers.publish(write.event);
+      write.resolve(write.event.entry);
+    }
+  }
+
+  private persist(event: StoreEvent): void {
+    const { entry } = event;
+    this.stmts.logEvent.run(
+      event.rev,
+      entry.key,
+      EVENT_CODES[event.type],
+      entry.createRev,
+      entry.json,
+      event.previous ? event.previous.json : null,
+    );
+    if (event.type === 'DELETED') this.stmts.remove.run(entry.key);
+    else this.stmts.upsert.run(entry.key, entry.rev, entry.createRev, entry.json);
+  }
+
+  private applyToMemory(event: StoreEvent): void {
+    const { key } = event.entry;
+    const prefix = collectionOf(key);
+    let collection = this.collections.get(prefix);
+    if (!collection) {
+      collection = { keys: new Set(), sorted: undefined };
+      this.collections.set(prefix, collection);
+    }
+    if (event.type === 'DELETED') {
+      this.objects.delete(key);
+      collection.keys.delete(key);
+      collection.sorted = undefined;
+    } else {
+      if (event.type === 'ADDED') {
+        collection.keys.add(key);
+        collection.sorted = undefined;
+      }
+      this.objects.set(key, event.entry);
+    }
+  }
+
+  private firstHistoryIndexAfter(rev: number): number {
+    let lo = 0;
+    let hi = this.history.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.history[mid]!.event.rev <= rev) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private load(): void {
+    const meta = new Map<string, number>(
+      (this.db.prepare('SELECT name, value FROM meta').all() as { name: string; value: number }[]).map((r) => [r.name, r.value]),
+    );
+    this.compacted = meta.get('compacted') ?? 0;
+    let maxRev = Math.max(this.compacted, meta.get('revision') ?? 0);
+    const rows = this.db.prepare('SELECT key, rev, create_rev, value FROM objects').iterate() as Iterable<{
+      key: string;
+      rev: number;
+      create_rev: number;
+      value: string;
+    }>;
+    for (const row of rows) {
+      const entry = entryFromJson(row.key, row.rev, row.create_rev, row.value);
+      this.applyToMemory({ type: 'ADDED', rev: row.rev, entry, previous: undefined });
+      if (row.rev > maxRev) maxRev = row.rev;
+    }
+    const events = this.db.prepare('SELECT rev, key, type, create_rev, value, prev FROM events WHERE rev > ? ORDER BY rev').iterate(this.compacted) as Iterable<{
+      rev: number;
+      key: string;
+      type: number;
+      create_rev: number;
+      value: string;
+      prev: string | null;
+    }>;
+    const loadedAt = Date.now();
+    for (const row of events) {
+      const type = EVENT_TYPES[row.type]!;
+      const entry = entryFromJson(row.key, row.rev, row.create_rev, row.value);
+      const previous = row.prev === null ? undefined : previousEntryFromJson(row.key, row.create_rev, row.prev);
+      this.history.push({ event: { type, rev: row.rev, entry, previous }, at: loadedAt });
+      if (row.rev > maxRev) maxRev = row.rev;
+    }
+    this.rev = maxRev;
+  }
+}
+
+/** "/apps/deployments/ns/name" -> "/apps/deployments/"; keys always have at least group and resource. */
+function collectionOf(key: string): string {
+  const first = key.indexOf('/', 1);
+  const second = key.indexOf('/', first + 1);
+  return second < 0 ? `${key}/` : key.slice(0, second + 1);
+}
+
+function lowerBound(sorted: string[], value: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The store takes ownership of `source`: its nested values are frozen, not copied. */
+function makeEntry(key: string, rev: number, createRev: number, source: KubeObject): Entry {
+  const object = { ...source, metadata: { ...source.metadata, resourceVersion: String(rev) } };
+  const json = JSON.stringify(object);
+  return { key, rev, createRev, object: deepFreeze(object), json };
+}
+
+function entryFromJson(key: string, rev: number, createRev: number, json: string): Entry {
+  const object = JSON.parse(json) as KubeObject;
+  if (object.metadata.resourceVersion !== String(rev)) {
+    object.metadata.resourceVersion = String(rev);
+    return { key, rev, createRev, object: deepFreeze(object), json: JSON.stringify(object) };
+  }
+  return { key, rev, createRev, object: deepFreeze(object), json };
+}
+
+function previousEntryFromJson(key: string, createRev: number, json: string): Entry {
+  const object = JSON.parse(json) as KubeObject;
+  return { key, rev: Number(object.metadata.resourceVersion), createRev, object: deepFreeze(object), json };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,71 @@
+import type { KubeObject } from '../api/types.js';
+
+/** One stored object at one revision. `object` is frozen and shared: copy before changing it. */
+export interface Entry {
+  readonly key: string;
+  /** Revision of the last change (the object's resourceVersion). */
+  readonly rev: number;
+  /** Revision at which the object was created. */
+  readonly createRev: number;
+  readonly object: KubeObject;
+  /** The object serialised once, reused by every list and watch that sends it. */
+  readonly json: string;
+}
+
+export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface StoreEvent {
+  readonly type: EventType;
+  readonly rev: number;
+  readonly entry: Entry;
+  /** The object before this change (for MODIFIED and DELETED), so selector watchers can tell transitions. */
+  readonly previous: Entry | undefined;
+}
+
+export type Unsubscribe = () => void;
+
+export interface ListResult {
+  readonly revision: number;
+  readonly entries: Entry[];
+}
+
+export interface Store {
+  /** The newest revision the store has handed out. */
+  readonly revision: number;
+  /** Events at or below this revision are gone; watching from it fails with 410 Expired. */
+  readonly compactedRevision: number;
+
+  get(key: string): Entry | undefined;
+  /** Current objects whose key starts with `prefix`, sorted by key. */
+  list(prefix: string): ListResult;
+  /** Fails with AlreadyExists when the key is taken. */
+  create(key: string, object: KubeObject): Promise<Entry>;
+  /** Replaces the object; fails with Conflict when `expectedRev` is given and stale, NotFound when absent. */
+  update(key: string, object: KubeObject, expectedRev?: number): Promise<Entry>;
+  /** Removes the object; fails with Conflict when `expectedRev` is given and stale. */
+  delete(key: string, expectedRev?: number): Promise<Entry>;
+  /**
+   * Delivers every event after `fromRev` for keys under `prefix`, first from history then live.
+   * Throws 410 Expired when `fromRev` is older than the retained history.
+   */
+  watch(prefix: string, fromRev: number, onEvent: (event: StoreEvent) => void): Unsubscribe;
+  /** Drops history at or below `rev`. */
+  compact(rev: number): void;
+  /** Commits pending writes and releases the database. */
+  close(): Promise<void>;
+}
+
+/** Thrown by the store; the hub turns these into Kubernetes Status errors with resource names. */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    readonly kind: 'NotFound' | 'AlreadyExists' | 'Conflict',
+    readonly key: string,
+  ) {
+    super(`${kind}: ${key}`);
+  }
+}
+
+export function isStoreError(err: unknown): err is StoreError {
+  return err instanceof Error && err.name === 'StoreError';
+}
