@@ -1,0 +1,12 @@
+/**
+ * The one entry point to @peculiar/x509 in Minato: installs the Reflect shim the library needs and
+ * points it at Node's WebCrypto. Import `x509` from here, never from the package directly, or the
+ * library may load before either is in place.
+ */
+import './reflect-shim.js';
+import { webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+export { x509 };
