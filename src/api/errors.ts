@@ -39,6 +39,15 @@ export class ApiError extends Error {
     this.details = details;
   }
 
+  /** The same error with another message, e.g. the generic "could not find the requested resource". */
+  withMessage(message: string): ApiError {
+    return new ApiError(this.code, this.reason, message, this.details, { cause: this.cause });
+  }
+
+  withCode(code: number, reason: StatusReason): ApiError {
+    return new ApiError(code, reason, this.message, this.details, { cause: this.cause });
+  }
+
   toStatus(): Status {
     const status: Status = {
       kind: 'Status',

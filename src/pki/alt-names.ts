@@ -15,8 +15,12 @@ const SAN_OID = '2.5.29.17';
 // A host name label set, loose on purpose: node names on devices often contain underscores.
 const DNS_NAME = /^(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i;
 
+export function isDnsName(name: string): boolean {
+  return name.length <= 253 && DNS_NAME.test(name);
+}
+
 export function checkDnsName(name: string): string {
-  if (name.length > 253 || !DNS_NAME.test(name)) throw badRequest(`"${name}" is not a valid DNS name`);
+  if (!isDnsName(name)) throw badRequest(`"${name}" is not a valid DNS name`);
   return name.toLowerCase();
 }
 

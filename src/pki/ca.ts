@@ -4,10 +4,23 @@
  */
 import { createHash, X509Certificate as NodeX509Certificate } from 'node:crypto';
 import { badRequest, internalError } from '../api/errors.js';
-import { type CertificateAndKey, DAY_MS, parseCertificatePem, randomSerialNumber, validityWindow } from './certificate.js';
-import { generateKeyPair, importSigningKey, P256_SIGNING, privateKeyToPem, readPrivateKey, type SigningKey } from './keys.js';
+import {
+  type CertificateAndKey,
+  DAY_MS,
+  parseCertificatePem,
+  randomSerialNumber,
+  validityWindow,
+} from './certificate.js';
+import {
+  generateKeyPair,
+  importSigningKey,
+  P256_SIGNING,
+  privateKeyToPem,
+  readPrivateKey,
+  type SigningKey,
+} from './keys.js';
 import { buildSubjectName } from './subject.js';
-import { x509 } from './x509.js';
+import { toPem, x509 } from './x509.js';
 
 export interface CertificateAuthorityOptions {
   commonName: string;
@@ -23,7 +36,9 @@ export interface CertificateAuthority extends CertificateAndKey {
 
 const DEFAULT_CA_VALIDITY_DAYS = 3650;
 
-export async function createCertificateAuthority(options: CertificateAuthorityOptions): Promise<CertificateAndKey> {
+export async function createCertificateAuthority(
+  options: CertificateAuthorityOptions,
+): Promise<CertificateAndKey> {
   const keys = await generateKeyPair();
   const { notBefore, notAfter } = validityWindow((options.validityDays ?? DEFAULT_CA_VALIDITY_DAYS) * DAY_MS);
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
@@ -43,11 +58,14 @@ export async function createCertificateAuthority(options: CertificateAuthorityOp
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  return { certPem: certificate.toString('pem'), keyPem: await privateKeyToPem(keys.privateKey) };
+  return { certPem: toPem(certificate), keyPem: await privateKeyToPem(keys.privateKey) };
 }
 
 /** Parses and cross-checks a CA pair: the certificate must be a CA and the key must be its key. */
-export async function loadCertificateAuthority(certPem: string, keyPem: string): Promise<CertificateAuthority> {
+export async function loadCertificateAuthority(
+  certPem: string,
+  keyPem: string,
+): Promise<CertificateAuthority> {
   const certificate = parseCertificatePem(certPem, 'the CA certificate');
   const constraints = certificate.getExtension(x509.BasicConstraintsExtension);
   if (!constraints?.ca) throw internalError('the CA certificate is not marked as a CA (basicConstraints)');
@@ -73,6 +91,8 @@ const PIN_FORMAT = /^sha256:[0-9a-f]{64}$/i;
 
 /** What a joining device does with `--ca-cert-hash`: true when the offered CA is the pinned one. */
 export function caCertHashMatches(certPem: string, pin: string): boolean {
-  if (!PIN_FORMAT.test(pin)) throw badRequest(`CA certificate hash "${pin}" must look like sha256:<64 hex digits>`);
+  if (!PIN_FORMAT.test(pin)) {
+    throw badRequest(`CA certificate hash "${pin}" must look like sha256:<64 hex digits>`);
+  }
   return caCertHash(certPem) === pin.toLowerCase();
 }

@@ -7,7 +7,7 @@ import { badRequest } from '../api/errors.js';
 import { type AltNames, altNamesExtension, readAltNames } from './alt-names.js';
 import { generateKeyPair, P256_SIGNING, privateKeyToPem } from './keys.js';
 import { buildSubjectName, COMMON_NAME, readSubjectName, type Subject } from './subject.js';
-import { x509 } from './x509.js';
+import { toPem, x509 } from './x509.js';
 
 export interface CertificateRequestOptions {
   commonName: string;
@@ -53,7 +53,7 @@ export async function createCertificateRequest(
     signingAlgorithm: P256_SIGNING,
     extensions: altNamesExtension(options.dnsNames ?? [], options.ipAddresses ?? []),
   });
-  return { csrPem: request.toString('pem'), keyPem: await privateKeyToPem(keys.privateKey) };
+  return { csrPem: toPem(request), keyPem: await privateKeyToPem(keys.privateKey) };
 }
 
 export async function parseCertificateRequest(csrPem: string): Promise<CertificateRequestInfo> {
@@ -66,7 +66,8 @@ export async function decodeCertificateRequest(csrPem: string): Promise<DecodedC
     throw invalidRequest('its signature does not match its public key');
   }
   const subject = readSubjectName(request.subjectName);
-  if (request.subjectName.getField(COMMON_NAME).length > 1) throw invalidRequest('it has more than one common name');
+  if (request.subjectName.getField(COMMON_NAME).length > 1)
+    throw invalidRequest('it has more than one common name');
   if (!subject.commonName) throw invalidRequest('it has no common name (the user name to certify)');
   const publicKey = publicKeyOf(request);
   return {
@@ -86,7 +87,8 @@ function invalidRequest(why: string) {
 
 function parseRequestPem(csrPem: unknown): x509.Pkcs10CertificateRequest {
   if (typeof csrPem !== 'string' || !csrPem.trim()) throw invalidRequest('it is empty');
-  if (Buffer.byteLength(csrPem) > MAX_REQUEST_BYTES) throw invalidRequest(`it is over ${MAX_REQUEST_BYTES} bytes`);
+  if (Buffer.byteLength(csrPem) > MAX_REQUEST_BYTES)
+    throw invalidRequest(`it is over ${MAX_REQUEST_BYTES} bytes`);
   let blocks: x509.PemStruct[];
   try {
     blocks = x509.PemConverter.decodeWithHeaders(csrPem);

@@ -10,7 +10,7 @@ import { decodeCertificateRequest } from './csr.js';
 import { generateKeyPair, privateKeyToPem } from './keys.js';
 import { buildSubjectName } from './subject.js';
 import { toX509Usages } from './usages.js';
-import { x509 } from './x509.js';
+import { toPem, x509 } from './x509.js';
 
 export { createCertificateRequest, parseCertificateRequest } from './csr.js';
 
@@ -129,7 +129,7 @@ async function signLeaf(ca: CertificateAuthority, leaf: LeafTemplate): Promise<s
     signingAlgorithm: ca.signingKey.algorithm,
     extensions,
   });
-  return certificate.toString('pem');
+  return toPem(certificate);
 }
 
 /** Points at the CA's own key identifier, so verifiers pick the right CA after a key rotation. */

@@ -37,12 +37,12 @@ export async function generateKeyPair(): Promise<CryptoKeyPair> {
 
 export async function privateKeyToPem(key: CryptoKey): Promise<string> {
   const der = await webcrypto.subtle.exportKey('pkcs8', key);
-  return x509.PemConverter.encode(der, 'PRIVATE KEY');
+  return `${x509.PemConverter.encode(der, 'PRIVATE KEY')}\n`;
 }
 
 export async function publicKeyToPem(key: CryptoKey): Promise<string> {
   const der = await webcrypto.subtle.exportKey('spki', key);
-  return x509.PemConverter.encode(der, 'PUBLIC KEY');
+  return `${x509.PemConverter.encode(der, 'PUBLIC KEY')}\n`;
 }
 
 /** Parses a private key PEM (PKCS#8, or SEC1 "EC PRIVATE KEY" written by other tools). */
@@ -68,8 +68,12 @@ export async function importSigningKey(keyPem: string, what: string): Promise<Si
     throw internalError(`${what} must be an ECDSA P-256 or P-384 key (found ${kind})`);
   }
   const der = keyObject.export({ type: 'pkcs8', format: 'der' });
-  const key = await webcrypto.subtle.importKey('pkcs8', der, { name: 'ECDSA', namedCurve: curve.namedCurve }, false, [
-    'sign',
-  ]);
+  const key = await webcrypto.subtle.importKey(
+    'pkcs8',
+    der,
+    { name: 'ECDSA', namedCurve: curve.namedCurve },
+    false,
+    ['sign'],
+  );
   return { key, algorithm: { name: 'ECDSA', hash: curve.hash } };
 }

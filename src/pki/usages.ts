@@ -39,7 +39,8 @@ const EXTENDED_KEY_USAGES = new Map<string, string>([
 const CA_USAGES = new Set(['cert sign', 'crl sign']);
 
 export function toX509Usages(usages: readonly string[]): X509Usages {
-  if (!usages.length) throw badRequest('at least one key usage is required (e.g. "digital signature", "client auth")');
+  if (!usages.length)
+    throw badRequest('at least one key usage is required (e.g. "digital signature", "client auth")');
   const result: X509Usages = { keyUsage: 0, extendedKeyUsages: [] };
   usages.forEach((usage, index) => {
     const bit = KEY_USAGES.get(usage);
@@ -51,7 +52,9 @@ export function toX509Usages(usages: readonly string[]): X509Usages {
       throw badRequest(`usage "${usage}" is not allowed: signed certificates cannot be CAs`);
     } else {
       const allowed = [...KEY_USAGES.keys(), ...EXTENDED_KEY_USAGES.keys()];
-      throw badRequest(`unsupported key usage "${usage}"`, [fieldNotSupported(`usages[${index}]`, usage, allowed)]);
+      throw badRequest(`unsupported key usage "${usage}"`, [
+        fieldNotSupported(`usages[${index}]`, usage, allowed),
+      ]);
     }
   });
   return result;

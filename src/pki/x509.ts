@@ -9,4 +9,12 @@ import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
+/**
+ * PEM text as OpenSSL and Go write it, ending in a newline: the library omits it, and files or
+ * bundles concatenated without one break parsers.
+ */
+export function toPem(object: { toString(format: 'pem'): string }): string {
+  return `${object.toString('pem')}\n`;
+}
+
 export { x509 };

@@ -154,7 +154,7 @@ export class SqliteStore implements Store {
   }
 
   compact(rev: number): void {
-    const upTo = Math.min(rev, this.committedRevision());
+    const upTo = Math.min(rev, this.committedRevision);
     if (upTo <= this.compacted) return;
     let drop = 0;
     while (drop < this.history.length && this.history[drop]!.event.rev <= upTo) drop++;
@@ -184,7 +184,7 @@ export class SqliteStore implements Store {
     this.db.close();
   }
 
-  private committedRevision(): number {
+  get committedRevision(): number {
     return this.pending.length > 0 ? this.pending[0]!.event.rev - 1 : this.rev;
   }
 

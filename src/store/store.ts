@@ -32,6 +32,8 @@ export interface ListResult {
 export interface Store {
   /** The newest revision the store has handed out. */
   readonly revision: number;
+  /** The newest revision whose event has been committed and delivered to watchers. */
+  readonly committedRevision: number;
   /** Events at or below this revision are gone; watching from it fails with 410 Expired. */
   readonly compactedRevision: number;
 

@@ -55,7 +55,11 @@ export const certificateSigningRequestPrinter: TablePrinter = {
 export const customResourceDefinitionPrinter: TablePrinter = createdAtPrinter;
 
 export const runtimeClassPrinter: TablePrinter = {
-  columns: [nameColumn, column('Handler', 'string', 'Runtime handler the node agent runs pods with.'), ageColumn],
+  columns: [
+    nameColumn,
+    column('Handler', 'string', 'Runtime handler the node agent runs pods with.'),
+    ageColumn,
+  ],
   cells(rc, now) {
     return [rc.metadata.name ?? '', asString(rc.handler), age(rc.metadata.creationTimestamp, now)];
   },

@@ -1,4 +1,5 @@
 /** Printers for the simple core/v1 kinds: Namespace, Node, ConfigMap, Secret, ServiceAccount. */
+import type { KubeObject } from '../../api/types.js';
 import { age } from './duration.js';
 import { ageColumn, asArray, asRecord, asString, column, nameColumn, orNone, wide } from './format.js';
 import type { TablePrinter } from './types.js';
@@ -6,7 +7,11 @@ import type { TablePrinter } from './types.js';
 export const namespacePrinter: TablePrinter = {
   columns: [nameColumn, column('Status', 'string', 'Lifecycle phase of the namespace.'), ageColumn],
   cells(ns, now) {
-    return [ns.metadata.name ?? '', asString(asRecord(ns.status).phase), age(ns.metadata.creationTimestamp, now)];
+    return [
+      ns.metadata.name ?? '',
+      asString(asRecord(ns.status).phase),
+      age(ns.metadata.creationTimestamp, now),
+    ];
   },
 };
 
@@ -29,7 +34,7 @@ export function nodeRoles(labels: Record<string, string> | undefined): string[] 
 }
 
 /** Only the Ready condition counts; a node that never reported one is "Unknown". */
-function nodeStatus(node: { spec?: unknown; status?: unknown }): string {
+function nodeStatus(node: KubeObject): string {
   const ready = asArray(asRecord(node.status).conditions)
     .map(asRecord)
     .find((c) => c.type === 'Ready');

@@ -72,7 +72,10 @@ export const eventPrinter: TablePrinter = {
     column('Message', 'string', 'Human-readable description of the event.'),
     wide('First Seen', 'string', 'Time since the event was first observed.'),
     wide('Count', 'string', 'How many times the event has been observed.'),
-    column('Name', 'string', 'Unique name of the event within its namespace.', { priority: 1, format: 'name' }),
+    column('Name', 'string', 'Unique name of the event within its namespace.', {
+      priority: 1,
+      format: 'name',
+    }),
   ],
   cells(event, now) {
     const e = viewOf(event);

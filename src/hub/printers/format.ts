@@ -18,9 +18,14 @@ export function wide(name: string, type: string, description: string): TableColu
   return column(name, type, description, { priority: 1 });
 }
 
-export const nameColumn = column('Name', 'string', 'Unique name of the object within its namespace or cluster.', {
-  format: 'name',
-});
+export const nameColumn = column(
+  'Name',
+  'string',
+  'Unique name of the object within its namespace or cluster.',
+  {
+    format: 'name',
+  },
+);
 
 export const ageColumn = column('Age', 'string', 'Time since the object was created.');
 

@@ -183,10 +183,19 @@ export const podPrinter: TablePrinter = {
   conditions(pod): TableRowCondition[] | undefined {
     const phase = asRecord(pod.status).phase;
     if (phase === 'Succeeded') {
-      return [{ type: 'Completed', status: 'True', reason: 'Succeeded', message: 'All containers exited successfully.' }];
+      return [
+        {
+          type: 'Completed',
+          status: 'True',
+          reason: 'Succeeded',
+          message: 'All containers exited successfully.',
+        },
+      ];
     }
     if (phase === 'Failed') {
-      return [{ type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod stopped with a failure.' }];
+      return [
+        { type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod stopped with a failure.' },
+      ];
     }
     return undefined;
   },

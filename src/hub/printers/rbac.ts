@@ -2,9 +2,10 @@
  * Printers for rbac.authorization.k8s.io. Roles have no printer upstream and fall back to the
  * generic Name / Created At table, so kubectl users see exactly that here too.
  */
+
+import { createdAtPrinter } from './default.js';
 import { age } from './duration.js';
 import { ageColumn, asArray, asRecord, asString, column, nameColumn, wide } from './format.js';
-import { createdAtPrinter } from './default.js';
 import type { TablePrinter } from './types.js';
 
 export const rolePrinter: TablePrinter = createdAtPrinter;

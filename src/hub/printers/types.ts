@@ -16,7 +16,7 @@ export interface TableColumnDefinition {
   priority: number;
 }
 
-/** A cell is plain JSON. null makes kubectl print "<none>". */
+/** A cell is plain JSON. null means "no value": kubectl leaves the cell blank. */
 export type TableCell = string | number | boolean | null;
 
 /** Row-level facts kubectl may use; today only pods report "Completed". */

@@ -90,6 +90,9 @@ export const FIELD_SEMANTICS: Record<string, Record<string, ListSemantics>> = {
   [`${CORE}.Container`]: CONTAINER_FIELDS,
   [`${CORE}.EphemeralContainer`]: CONTAINER_FIELDS,
   [`${CORE}.ResourceRequirements`]: { claims: mapOf('name') },
+  [`${CORE}.ContainerStatus`]: { volumeMounts: mergeBy('mountPath'), allocatedResourcesStatus: mergeBy('name') },
+  [`${CORE}.ResourceStatus`]: { resources: mapOf('resourceID') },
+  [`${CORE}.HTTPGetAction`]: { httpHeaders: ATOMIC },
   [`${CORE}.HostAlias`]: { hostnames: ATOMIC },
   [`${CORE}.PodDNSConfig`]: { nameservers: ATOMIC, searches: ATOMIC, options: ATOMIC },
   [`${CORE}.PodSecurityContext`]: { supplementalGroups: ATOMIC, sysctls: ATOMIC },
@@ -184,6 +187,7 @@ export const FIELD_SEMANTICS: Record<string, Record<string, ListSemantics>> = {
   [`${APIEXT}.CustomResourceDefinitionNames`]: { shortNames: ATOMIC, categories: ATOMIC },
   [`${APIEXT}.CustomResourceDefinitionVersion`]: { additionalPrinterColumns: ATOMIC, selectableFields: ATOMIC },
   [`${APIEXT}.CustomResourceDefinitionStatus`]: { conditions: mapOf('type'), storedVersions: ATOMIC },
+  [`${APIEXT}.JSONSchemaProps`]: { 'x-kubernetes-validations': mergeBy('rule') },
   [`${APIEXT}.WebhookConversion`]: { conversionReviewVersions: ATOMIC },
 
   'io.k8s.api.authentication.v1.TokenRequestSpec': { audiences: ATOMIC },
@@ -208,7 +212,6 @@ export const ATOMIC_STRUCTS: string[] = [
   `${CORE}.SecretKeySelector`,
   `${CORE}.ObjectFieldSelector`,
   `${CORE}.ResourceFieldSelector`,
-  `${CORE}.SecretReference`,
 ];
 
 const REF_PREFIX = '#/components/schemas/';

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/** The `minato` command. */
+import { resolve } from 'node:path';
+import { startHub } from '../hub/hub.js';
+import { type FlagSpec, UsageError, parseFlags, usage } from './args.js';
+
+const UP_FLAGS: FlagSpec = {
+  'data-dir': { type: 'string', default: './.minato', help: 'where state, certificates and the admin kubeconfig live' },
+  port: { type: 'number', default: 6443, help: 'HTTPS port of the Kubernetes API' },
+  host: { type: 'string', default: '0.0.0.0', help: 'address to listen on' },
+  advertise: { type: 'string', default: '', help: 'extra host names or IPs for the serving certificate, comma-separated' },
+};
+
+async function up(argv: string[]): Promise<void> {
+  const flags = parseFlags(argv, UP_FLAGS);
+  const dataDir = resolve(String(flags['data-dir']));
+  const hub = await startHub({
+    dataDir,
+    port: Number(flags.port),
+    host: String(flags.host),
+    advertise: String(flags.advertise).split(',').filter(Boolean),
+    log: (line) => console.log(line),
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE') throw new UsageError(`port ${flags.port} is already in use: stop the other process or pick another with --port`);
+    if (err.code === 'EACCES') throw new UsageError(`cannot listen on port ${flags.port}: choose a port above 1023 with --port`);
+    throw err;
+  });
+  console.log(`minato hub is up at ${hub.url} (data in ${dataDir})`);
+  console.log(`point kubectl at it:  export KUBECONFIG=${hub.kubeconfigPath}   then try: kubectl get namespaces`);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the hub…`);
+    await hub.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
+  up: { run: up, help: 'start the hub (Kubernetes API on SQLite) with the embedded defaults' },
+};
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  if (!command || command === '--help' || command === 'help') {
+    console.log(`usage: minato <command> [flags]\n\n${Object.entries(COMMANDS).map(([c, s]) => `  ${c.padEnd(8)} ${s.help}`).join('\n')}`);
+    return;
+  }
+  const entry = COMMANDS[command];
+  if (!entry) throw new UsageError(`unknown command "${command}"; run "minato help" for the list`);
+  if (rest.includes('--help')) {
+    console.log(usage(command, UP_FLAGS));
+    return;
+  }
+  await entry.run(rest);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof Error && err.name === 'UsageError') {
+    console.error(`minato: ${err.message}`);
+    process.exit(2);
+  }
+  console.error('minato: failed:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,104 @@
+/**
+ * The hub's HTTPS front door: authenticates the caller, routes non-resource paths (health, version,
+ * discovery, OpenAPI) and hands resource paths to the ResourceHandler. Every failure leaves as a
+ * Kubernetes Status; nothing a client sends may take the process down.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Server, createServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { unauthorized } from '../../api/index.js';
+import type { Discovery } from '../discovery.js';
+import { negotiateDiscovery } from '../request/negotiate.js';
+import { parseResourcePath } from '../request/request-info.js';
+import type { ResourceHandler } from './resource-handler.js';
+import { sendError, sendJson, sendRaw } from './respond.js';
+
+export interface UserInfo {
+  name: string;
+  groups: string[];
+}
+
+export interface FrontDoorDeps {
+  discovery: Discovery;
+  resources: ResourceHandler;
+  version: Record<string, string>;
+  openapi(path: string, query: URLSearchParams): string | undefined;
+  authenticate(req: IncomingMessage): UserInfo | undefined;
+  isReady(): boolean;
+  /** Extra non-resource routes (e.g. the dashboard later); return true when handled. */
+  extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
+}
+
+/** Paths Kubernetes serves to anonymous callers. */
+const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
+
+export function createFrontDoor(tls: { key: string; cert: string; ca: string }, deps: FrontDoorDeps): Server {
+  const server = createServer(
+    {
+      key: tls.key,
+      cert: tls.cert,
+      ca: tls.ca,
+      requestCert: true,
+      // Client certificates are checked per request so that token and anonymous callers get a proper 401.
+      rejectUnauthorized: false,
+      keepAlive: true,
+    },
+    (req, res) => {
+      handle(req, res, deps).catch((err) => sendError(res, err));
+    },
+  );
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 70_000;
+  server.requestTimeout = 0; // watches and log streams are long-lived
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  });
+  return server;
+}
+
+export function peerCertificateOf(req: IncomingMessage) {
+  const socket = req.socket as TLSSocket;
+  if (!socket.authorized) return undefined;
+  const cert = socket.getPeerCertificate?.();
+  return cert && Object.keys(cert).length > 0 ? cert : undefined;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, deps: FrontDoorDeps): Promise<void> {
+  const url = new URL(req.url ?? '/', 'https://hub.invalid');
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+
+  if (path === '/healthz' || path === '/livez' || path === '/readyz') {
+    const ready = path !== '/readyz' || deps.isReady();
+    return sendRaw(res, ready ? 200 : 503, ready ? 'ok' : 'not ready', 'text/plain; charset=utf-8');
+  }
+  if (path === '/version') return sendJson(res, 200, deps.version);
+
+  const user = deps.authenticate(req);
+  if (!user && !PUBLIC_PATHS.has(path)) throw unauthorized();
+  if (deps.extraRoutes && (await deps.extraRoutes(req, res, url))) return;
+
+  if (path === '/api' || path === '/apis' || /^\/apis?\/[^/]+(\/[^/]+)?$/.test(path)) {
+    const negotiated = negotiateDiscovery(req.headers.accept);
+    // /api/v1 and /apis/g/v are always legacy documents; only the roots aggregate.
+    const isRoot = path === '/api' || path === '/apis';
+    const format = isRoot ? negotiated.format : 'legacy';
+    const doc = deps.discovery.document(path, format);
+    if (doc !== undefined) return sendRaw(res, 200, doc, isRoot ? negotiated.contentType : 'application/json');
+  }
+  if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
+    const doc = deps.openapi(path, url.searchParams);
+    if (doc !== undefined) return sendRaw(res, 200, doc);
+  }
+  const target = parseResourcePath(path);
+  if (target) return deps.resources.handle(req, res, url, target);
+  sendJson(res, 404, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: `the server could not find the requested resource`,
+    reason: 'NotFound',
+    details: {},
+    code: 404,
+  });
+}

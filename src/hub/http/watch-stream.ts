@@ -1,0 +1,83 @@
+/**
+ * A watch as a newline-delimited JSON stream: one event per line, headers flushed at once,
+ * optional bookmarks, ended by timeoutSeconds or by the client. An expired resourceVersion is
+ * reported the way the apiserver does it: an ERROR event carrying a 410 Status, then the stream ends.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type KubeObject, isApiError, toApiError } from '../../api/index.js';
+import type { ObjectService, WatchOptions } from '../objects/object-service.js';
+import type { ResourceType } from '../registry/resource-type.js';
+import { groupVersion } from '../registry/resource-type.js';
+
+const BOOKMARK_INTERVAL_MS = 5_000;
+
+export interface WatchStreamOptions {
+  req: IncomingMessage;
+  res: ServerResponse;
+  objects: ObjectService;
+  type: ResourceType;
+  namespace: string | undefined;
+  options: WatchOptions;
+  bookmarks: boolean;
+  timeoutSeconds: number | undefined;
+  /** Re-encodes objects for Table or metadata-only watches; plain JSON reuses the stored text. */
+  encodeObject?: (object: KubeObject, resourceVersion: string) => string;
+}
+
+export function streamWatch(o: WatchStreamOptions): void {
+  const { res } = o;
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  res.flushHeaders();
+  let lastRv = o.options.resourceVersion && o.options.resourceVersion !== '0' ? o.options.resourceVersion : String(o.objects.store.revision);
+  let stopped = false;
+  let unsubscribe: (() => void) | undefined;
+  const timers: NodeJS.Timeout[] = [];
+
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    unsubscribe?.();
+    for (const t of timers) clearInterval(t);
+    if (!res.writableEnded) res.end();
+  };
+  res.on('close', stop);
+  res.on('error', stop);
+
+  const write = (line: string) => {
+    if (stopped) return;
+    res.write(`${line}\n`);
+  };
+
+  try {
+    unsubscribe = o.objects.watch(o.type, o.namespace, o.options, (event) => {
+      lastRv = event.object.metadata.resourceVersion ?? lastRv;
+      const object = o.encodeObject ? o.encodeObject(event.object, lastRv) : event.json;
+      write(`{"type":"${event.type}","object":${object}}`);
+    });
+  } catch (err) {
+    const apiError = toApiError(err);
+    if (!isApiError(err) || apiError.code >= 500) console.error('hub: watch failed:', err);
+    write(JSON.stringify({ type: 'ERROR', object: apiError.toStatus() }));
+    stop();
+    return;
+  }
+  if (stopped) unsubscribe();
+
+  if (o.bookmarks) {
+    timers.push(
+      setInterval(() => {
+        // The store's revision is a safe bookmark: every event up to it has been delivered or filtered out.
+        lastRv = String(o.objects.store.committedRevision);
+        write(
+          JSON.stringify({
+            type: 'BOOKMARK',
+            object: { kind: o.type.kind, apiVersion: groupVersion(o.type), metadata: { resourceVersion: lastRv } },
+          }),
+        );
+      }, BOOKMARK_INTERVAL_MS),
+    );
+  }
+  if (o.timeoutSeconds !== undefined && o.timeoutSeconds > 0) {
+    timers.push(setTimeout(stop, o.timeoutSeconds * 1000));
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The composition root of the hub: opens the store, builds the registry and services, starts the
+ * in-hub controllers and the HTTPS front door. `minato up` and the tests start hubs through here.
+ */
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { CrdController } from '../controllers/crd-controller.js';
+import { GarbageCollector } from '../controllers/garbage-collector.js';
+import { NamespaceController } from '../controllers/namespace-controller.js';
+import { ensureClusterPki, identityFromPeerCertificate, writeAdminKubeconfig } from '../pki/index.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { Discovery } from './discovery.js';
+import { ResourceHandler } from './http/resource-handler.js';
+import { type UserInfo, createFrontDoor, peerCertificateOf } from './http/server.js';
+import { ObjectService } from './objects/object-service.js';
+import { createObjectHooks } from './objects/object-hooks.js';
+import { OpenApiService } from './openapi-service.js';
+import { PatchService } from './objects/patch-service.js';
+import { decodeProtobufObject } from './protobuf/index.js';
+import { tableForResourceType } from './printers/index.js';
+import { builtinResourceTypes } from './registry/builtin-types.js';
+import { ResourceRegistry } from './registry/resource-registry.js';
+import { SchemaRegistry } from './schema/schema-registry.js';
+import { createSubresources } from './subresources/index.js';
+import { virtualCreate } from './subresources/reviews.js';
+
+export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0+minato', platform: `${process.platform}/${process.arch}` };
+
+export interface HubOptions {
+  dataDir: string;
+  port: number;
+  /** Address to listen on; all interfaces by default, like an apiserver. */
+  host?: string;
+  /** Extra names or IPs the serving certificate must carry. */
+  advertise?: string[];
+  log?: (line: string) => void;
+}
+
+export interface RunningHub {
+  url: string;
+  port: number;
+  kubeconfigPath: string;
+  caCertHash: string;
+  objects: ObjectService;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+export async function startHub(options: HubOptions): Promise<RunningHub> {
+  const log = options.log ?? (() => {});
+  const pki = await ensureClusterPki(options.dataDir, { hostnames: options.advertise ?? [] });
+  for (const change of pki.changes) log(`pki: ${change.file}: ${change.reason}`);
+  for (const warning of pki.warnings) log(`pki: warning: ${warning}`);
+
+  const store = new SqliteStore({ path: join(options.dataDir, 'state.db') });
+  const registry = new ResourceRegistry(builtinResourceTypes());
+  const schemas = new SchemaRegistry();
+  let crds: CrdController | undefined;
+  const objects = new ObjectService(
+    store,
+    registry,
+    createObjectHooks(schemas, {
+      afterWrite: (type, _event, obj) => {
+        if (type.group === 'apiextensions.k8s.io' && type.kind === 'CustomResourceDefinition' && !obj.metadata.deletionTimestamp) {
+          crds?.serve(obj);
+        }
+      },
+    }),
+  );
+  await ensureDefaultNamespaces(objects);
+
+  crds = new CrdController(objects, schemas);
+  const controllers = [crds, new NamespaceController(objects), new GarbageCollector(objects)];
+  for (const c of controllers) c.start();
+  const compaction = setInterval(() => store.compactByPolicy(), 30_000);
+  compaction.unref();
+
+  let listeningPort = options.port;
+  const discovery = new Discovery(registry, () => `${options.host ?? '127.0.0.1'}:${listeningPort}`);
+  const openapi = new OpenApiService(registry, schemas);
+  const patches = new PatchService(objects, schemas);
+  const subresources = createSubresources(objects);
+  const resources = new ResourceHandler({
+    objects,
+    registry,
+    decodeProtobuf: decodeProtobufObject,
+    table: (type, items, opts) => tableForResourceType(type, items, opts),
+    patch: (type, namespace, name, request) => patches.patch(type, namespace, name, request),
+    subresource: (type, name) => subresources.get(`${type.group}/${type.plural}/${name}`),
+    virtualCreate: (type, body, req) => virtualCreate(type, body, authenticate(req)),
+  });
+  const server = createFrontDoor(
+    { key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem },
+    {
+      discovery,
+      resources,
+      version: KUBERNETES_VERSION,
+      openapi: (path, query) => openapi.serve(path, query),
+      authenticate,
+      isReady: () => true,
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  listeningPort = (server.address() as AddressInfo).port;
+  const url = `https://${urlHost(options.host)}:${listeningPort}`;
+  const kubeconfigPath = await writeAdminKubeconfig(options.dataDir, url);
+
+  return {
+    url,
+    port: listeningPort,
+    kubeconfigPath,
+    caCertHash: pki.caCertHash,
+    objects,
+    async stop() {
+      clearInterval(compaction);
+      for (const c of controllers) c.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+    },
+  };
+}
+
+function authenticate(req: IncomingMessage): UserInfo | undefined {
+  const cert = peerCertificateOf(req);
+  if (!cert) return undefined;
+  const identity = identityFromPeerCertificate(cert);
+  return { name: identity.user, groups: [...identity.groups, 'system:authenticated'] };
+}
+
+function urlHost(host: string | undefined): string {
+  if (!host || host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+async function ensureDefaultNamespaces(objects: ObjectService): Promise<void> {
+  const nsType = objects.registry.lookup('', 'v1', 'namespaces')!;
+  for (const name of DEFAULT_NAMESPACES) {
+    if (objects.find(nsType, undefined, name)) continue;
+    await objects.create(nsType, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldManager: 'minato' });
+  }
+}
