@@ -6,6 +6,7 @@
  * explain, strategic merge patch and server-side apply see familiar definition names.
  *
  * Run after `npx tsc -p tsconfig.json`:  node dist/scripts/gen-builtin-schemas.js
+ * With --check it writes nothing and exits 1 if the committed file is stale (tests use this).
  * Output is deterministic (sorted keys), so re-running without changes rewrites nothing.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -39,7 +40,11 @@ const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 
 /** kind, client-node class, description; one block per group version, in walk order (core first). */
-const KIND_TABLE: [pkg: string, apiVersion: string, kinds: [kind: string, className: string, what: string][]][] = [
+const KIND_TABLE: [
+  pkg: string,
+  apiVersion: string,
+  kinds: [kind: string, className: string, what: string][],
+][] = [
   [
     CORE,
     'v1',
@@ -72,7 +77,11 @@ const KIND_TABLE: [pkg: string, apiVersion: string, kinds: [kind: string, classN
       ['StatefulSet', 'V1StatefulSet', 'Replicated pods with stable identities and storage.'],
     ],
   ],
-  ['io.k8s.api.autoscaling.v1', 'autoscaling/v1', [['Scale', 'V1Scale', 'The scale subresource of a workload.']]],
+  [
+    'io.k8s.api.autoscaling.v1',
+    'autoscaling/v1',
+    [['Scale', 'V1Scale', 'The scale subresource of a workload.']],
+  ],
   [
     'io.k8s.api.discovery.v1',
     'discovery.k8s.io/v1',
@@ -124,7 +133,11 @@ const KIND_TABLE: [pkg: string, apiVersion: string, kinds: [kind: string, classN
     'io.k8s.api.authorization.v1',
     'authorization.k8s.io/v1',
     [
-      ['SelfSubjectAccessReview', 'V1SelfSubjectAccessReview', 'Asks whether the caller may perform an action.'],
+      [
+        'SelfSubjectAccessReview',
+        'V1SelfSubjectAccessReview',
+        'Asks whether the caller may perform an action.',
+      ],
       ['SelfSubjectRulesReview', 'V1SelfSubjectRulesReview', 'Lists what the caller may do in a namespace.'],
       ['SubjectAccessReview', 'V1SubjectAccessReview', 'Asks whether a given user may perform an action.'],
     ],
@@ -209,8 +222,11 @@ const FIELD_OVERRIDES: Record<string, Record<string, Schema>> = {
 
 /** Definitions with no client-node class. */
 const SPECIAL_DEFINITIONS: Record<string, Schema> = {
-  // Upstream types Quantity as a string; the validator also accepts JSON numbers, as the decoder does.
-  [QUANTITY]: { type: 'string', description: 'A fixed-point number with an optional unit suffix, e.g. 500m, 2Gi.' },
+  // The decoder takes "500m" or 0.5; with no single type, kubectl explain prints the name, Quantity.
+  [QUANTITY]: {
+    oneOf: [{ type: 'string' }, { type: 'number' }],
+    description: 'A fixed-point number with an optional unit suffix, e.g. 500m, 2Gi.',
+  },
   [INT_OR_STRING]: {
     format: 'int-or-string',
     'x-kubernetes-int-or-string': true,
@@ -312,7 +328,9 @@ class Generator {
         if (quantity) return ref(QUANTITY);
         return format === 'byte' ? { type: 'string', format: 'byte' } : { type: 'string' };
       case 'number':
-        return format === 'int32' || format === 'int64' ? { type: 'integer', format } : { type: 'number', format };
+        return format === 'int32' || format === 'int64'
+          ? { type: 'integer', format }
+          : { type: 'number', format };
       case 'boolean':
         return { type: 'boolean' };
       case 'Date':
@@ -339,7 +357,7 @@ function render(definitions: Record<string, Schema>): string {
   return `{\n${lines.join(',\n')}\n}\n`;
 }
 
-export function listKinds(): TopLevelKind[] {
+function listKinds(): TopLevelKind[] {
   const kinds: TopLevelKind[] = [];
   for (const [pkg, apiVersion, entries] of KIND_TABLE) {
     const slash = apiVersion.indexOf('/');
@@ -348,7 +366,14 @@ export function listKinds(): TopLevelKind[] {
     for (const [kind, className, description] of entries) {
       kinds.push({ className, pkg, group, version, kind, description });
       if (HAS_LIST.has(kind)) {
-        kinds.push({ className: `${className}List`, pkg, group, version, kind: `${kind}List`, description: `A list of ${kind} objects.` });
+        kinds.push({
+          className: `${className}List`,
+          pkg,
+          group,
+          version,
+          kind: `${kind}List`,
+          description: `A list of ${kind} objects.`,
+        });
       }
     }
   }
@@ -359,7 +384,8 @@ async function main(): Promise<void> {
   const generator = new Generator();
   await generator.run(listKinds());
   const unmatched = applyPatchSemantics(generator.definitions);
-  if (unmatched.length > 0) throw new Error(`patch-semantics entries match no generated field: ${unmatched.join(', ')}`);
+  if (unmatched.length > 0)
+    throw new Error(`patch-semantics entries match no generated field: ${unmatched.join(', ')}`);
   const text = render(generator.definitions);
   let previous = '';
   try {
@@ -367,12 +393,18 @@ async function main(): Promise<void> {
   } catch {
     // first run
   }
+  const count = Object.keys(generator.definitions).length;
   if (previous === text) {
-    console.log(`builtin.generated.json unchanged (${Object.keys(generator.definitions).length} definitions)`);
+    console.log(`builtin.generated.json unchanged (${count} definitions)`);
+    return;
+  }
+  if (process.argv.includes('--check')) {
+    console.error('builtin.generated.json is stale: run node dist/scripts/gen-builtin-schemas.js');
+    process.exitCode = 1;
     return;
   }
   writeFileSync(outFile, text);
-  console.log(`wrote builtin.generated.json (${Object.keys(generator.definitions).length} definitions)`);
+  console.log(`wrote builtin.generated.json (${count} definitions)`);
 }
 
 await main();

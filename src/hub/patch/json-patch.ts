@@ -67,7 +67,8 @@ function decodeOperation(raw: unknown, index: number): JsonPatchOperation {
   }
   if (op === 'add' || op === 'replace' || op === 'test') {
     // "value": null is a real value; only an absent member is an error.
-    if (!Object.hasOwn(raw, 'value')) throw patchFailed(`${op} operation is missing "value" for path: ${path}`);
+    if (!Object.hasOwn(raw, 'value'))
+      throw patchFailed(`${op} operation is missing "value" for path: ${path}`);
     operation.value = raw.value;
   }
   return operation;
@@ -118,8 +119,10 @@ function applyOperation(root: JsonValue, operation: JsonPatchOperation): JsonVal
     }
     case 'test': {
       const actual = getValue(root, tokens);
-      if (actual === undefined) throw patchFailed(`test operation does not apply: doc is missing path: ${path}`);
-      if (!jsonEqual(actual, operation.value!)) throw patchFailed(`testing value ${path} failed: test failed`);
+      if (actual === undefined)
+        throw patchFailed(`test operation does not apply: doc is missing path: ${path}`);
+      if (!jsonEqual(actual, operation.value!))
+        throw patchFailed(`testing value ${path} failed: test failed`);
       return root;
     }
   }
@@ -165,7 +168,8 @@ function addValue(root: JsonValue, tokens: string[], value: JsonValue, op: strin
 }
 
 function removeValue(root: JsonValue, tokens: string[], op: string, path: string): void {
-  if (tokens.length === 0) throw patchFailed(`${op} operation does not apply: cannot remove the document root`);
+  if (tokens.length === 0)
+    throw patchFailed(`${op} operation does not apply: cannot remove the document root`);
   const parent = getValue(root, tokens.slice(0, -1));
   const last = tokens[tokens.length - 1]!;
   if (isJsonObject(parent) && Object.hasOwn(parent, last)) {

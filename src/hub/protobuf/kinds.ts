@@ -30,7 +30,6 @@ const KINDS: Record<string, string> = {
   'apps/v1/Deployment': 'apps.Deployment',
   'policy/v1/PodDisruptionBudget': 'policy.PodDisruptionBudget',
   'policy/v1/Eviction': 'policy.Eviction',
-  'policy/v1beta1/Eviction': 'policy.Eviction',
   'scheduling.k8s.io/v1/PriorityClass': 'scheduling.PriorityClass',
   'rbac.authorization.k8s.io/v1/Role': 'rbac.Role',
   'rbac.authorization.k8s.io/v1/ClusterRole': 'rbac.ClusterRole',
@@ -43,7 +42,6 @@ const KINDS: Record<string, string> = {
   'authentication.k8s.io/v1/TokenRequest': 'authentication.TokenRequest',
   'authentication.k8s.io/v1/TokenReview': 'authentication.TokenReview',
   'authentication.k8s.io/v1/SelfSubjectReview': 'authentication.SelfSubjectReview',
-  'authentication.k8s.io/v1beta1/SelfSubjectReview': 'authentication.SelfSubjectReview',
 };
 
 /**

@@ -7,7 +7,11 @@ import type { MessageTable } from './schema.js';
 
 export const rbacMessages: MessageTable = {
   Role: { 1: 'metadata meta.ObjectMeta', 2: 'rules []PolicyRule' },
-  ClusterRole: { 1: 'metadata meta.ObjectMeta', 2: 'rules []PolicyRule', 3: 'aggregationRule AggregationRule' },
+  ClusterRole: {
+    1: 'metadata meta.ObjectMeta',
+    2: 'rules []PolicyRule',
+    3: 'aggregationRule AggregationRule',
+  },
   AggregationRule: { 1: 'clusterRoleSelectors []meta.LabelSelector' },
   PolicyRule: {
     1: 'verbs []string',
@@ -77,7 +81,12 @@ export const authorizationMessages: MessageTable = {
     3: 'incomplete bool keep',
     4: 'evaluationError string',
   },
-  ResourceRule: { 1: 'verbs []string', 2: 'apiGroups []string', 3: 'resources []string', 4: 'resourceNames []string' },
+  ResourceRule: {
+    1: 'verbs []string',
+    2: 'apiGroups []string',
+    3: 'resources []string',
+    4: 'resourceNames []string',
+  },
   NonResourceRule: { 1: 'verbs []string', 2: 'nonResourceURLs []string' },
 };
 
@@ -93,7 +102,12 @@ export const authenticationMessages: MessageTable = {
   TokenRequestStatus: { 1: 'token string keep', 2: 'expirationTimestamp Time' },
   TokenReview: { 1: 'metadata meta.ObjectMeta', 2: 'spec TokenReviewSpec', 3: 'status TokenReviewStatus' },
   TokenReviewSpec: { 1: 'token string', 2: 'audiences []string' },
-  TokenReviewStatus: { 1: 'authenticated bool', 2: 'user UserInfo', 3: 'error string', 4: 'audiences []string' },
+  TokenReviewStatus: {
+    1: 'authenticated bool',
+    2: 'user UserInfo',
+    3: 'error string',
+    4: 'audiences []string',
+  },
   SelfSubjectReview: { 1: 'metadata meta.ObjectMeta', 2: 'status SelfSubjectReviewStatus' },
   SelfSubjectReviewStatus: { 1: 'userInfo UserInfo' },
   UserInfo: { 1: 'username string', 2: 'uid string', 3: 'groups []string', 4: 'extra map<StringList>' },

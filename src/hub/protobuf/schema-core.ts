@@ -45,11 +45,19 @@ const kinds: MessageTable = {
     7: 'fieldPath string',
   },
   LocalObjectReference: { 1: 'name string' },
-  ResourceQuota: { 1: 'metadata meta.ObjectMeta', 2: 'spec ResourceQuotaSpec', 3: 'status ResourceQuotaStatus' },
+  ResourceQuota: {
+    1: 'metadata meta.ObjectMeta',
+    2: 'spec ResourceQuotaSpec',
+    3: 'status ResourceQuotaStatus',
+  },
   ResourceQuotaSpec: { 1: 'hard map<Quantity>', 2: 'scopes []string', 3: 'scopeSelector ScopeSelector' },
   ResourceQuotaStatus: { 1: 'hard map<Quantity>', 2: 'used map<Quantity>' },
   ScopeSelector: { 1: 'matchExpressions []ScopedResourceSelectorRequirement' },
-  ScopedResourceSelectorRequirement: { 1: 'scopeName string keep', 2: 'operator string keep', 3: 'values []string' },
+  ScopedResourceSelectorRequirement: {
+    1: 'scopeName string keep',
+    2: 'operator string keep',
+    3: 'values []string',
+  },
   Pod: { 1: 'metadata meta.ObjectMeta', 2: 'spec PodSpec', 3: 'status PodStatus' },
   PodStatus: {
     1: 'phase string',
@@ -112,7 +120,12 @@ const service: MessageTable = {
   ClientIPConfig: { 1: 'timeoutSeconds int32 keep' },
   ServiceStatus: { 1: 'loadBalancer LoadBalancerStatus', 2: 'conditions []meta.Condition' },
   LoadBalancerStatus: { 1: 'ingress []LoadBalancerIngress' },
-  LoadBalancerIngress: { 1: 'ip string', 2: 'hostname string', 3: 'ipMode string keep', 4: 'ports []PortStatus' },
+  LoadBalancerIngress: {
+    1: 'ip string',
+    2: 'hostname string',
+    3: 'ipMode string keep',
+    4: 'ports []PortStatus',
+  },
   PortStatus: { 1: 'port int32 keep', 2: 'protocol string keep', 3: 'error string keep' },
 };
 
@@ -182,7 +195,11 @@ const pod: MessageTable = {
   PodReadinessGate: { 1: 'conditionType string keep' },
   PodOS: { 1: 'name string keep' },
   PodSchedulingGate: { 1: 'name string keep' },
-  PodResourceClaim: { 1: 'name string keep', 3: 'resourceClaimName string keep', 4: 'resourceClaimTemplateName string keep' },
+  PodResourceClaim: {
+    1: 'name string keep',
+    3: 'resourceClaimName string keep',
+    4: 'resourceClaimTemplateName string keep',
+  },
   HostAlias: { 1: 'ip string keep', 2: 'hostnames []string' },
   Toleration: {
     1: 'key string',
@@ -201,13 +218,20 @@ const pod: MessageTable = {
     7: 'nodeTaintsPolicy string keep',
     8: 'matchLabelKeys []string',
   },
-  Affinity: { 1: 'nodeAffinity NodeAffinity', 2: 'podAffinity PodAffinity', 3: 'podAntiAffinity PodAffinity' },
+  Affinity: {
+    1: 'nodeAffinity NodeAffinity',
+    2: 'podAffinity PodAffinity',
+    3: 'podAntiAffinity PodAffinity',
+  },
   NodeAffinity: {
     1: 'requiredDuringSchedulingIgnoredDuringExecution NodeSelector',
     2: 'preferredDuringSchedulingIgnoredDuringExecution []PreferredSchedulingTerm',
   },
   NodeSelector: { 1: 'nodeSelectorTerms []NodeSelectorTerm' },
-  NodeSelectorTerm: { 1: 'matchExpressions []NodeSelectorRequirement', 2: 'matchFields []NodeSelectorRequirement' },
+  NodeSelectorTerm: {
+    1: 'matchExpressions []NodeSelectorRequirement',
+    2: 'matchFields []NodeSelectorRequirement',
+  },
   NodeSelectorRequirement: { 1: 'key string keep', 2: 'operator string keep', 3: 'values []string' },
   PreferredSchedulingTerm: { 1: 'weight int32 keep', 2: 'preference NodeSelectorTerm' },
   // PodAffinity and PodAntiAffinity are distinct messages upstream with identical fields.
@@ -285,7 +309,11 @@ const container: MessageTable = {
   EnvFromSource: { 1: 'prefix string', 2: 'configMapRef ConfigMapEnvSource', 3: 'secretRef SecretEnvSource' },
   ConfigMapEnvSource: { 1: 'localObjectReference LocalObjectReference inline', 2: 'optional bool keep' },
   SecretEnvSource: { 1: 'localObjectReference LocalObjectReference inline', 2: 'optional bool keep' },
-  ResourceRequirements: { 1: 'limits map<Quantity>', 2: 'requests map<Quantity>', 3: 'claims []ResourceClaim' },
+  ResourceRequirements: {
+    1: 'limits map<Quantity>',
+    2: 'requests map<Quantity>',
+    3: 'claims []ResourceClaim',
+  },
   ResourceClaim: { 1: 'name string keep', 2: 'request string' },
   VolumeMount: {
     1: 'name string keep',
@@ -306,7 +334,12 @@ const container: MessageTable = {
     6: 'failureThreshold int32',
     7: 'terminationGracePeriodSeconds int64 keep',
   },
-  ProbeHandler: { 1: 'exec ExecAction', 2: 'httpGet HTTPGetAction', 3: 'tcpSocket TCPSocketAction', 4: 'grpc GRPCAction' },
+  ProbeHandler: {
+    1: 'exec ExecAction',
+    2: 'httpGet HTTPGetAction',
+    3: 'tcpSocket TCPSocketAction',
+    4: 'grpc GRPCAction',
+  },
   ExecAction: { 1: 'command []string' },
   HTTPGetAction: {
     1: 'path string',
@@ -368,7 +401,12 @@ const volume: MessageTable = {
   },
   HostPathVolumeSource: { 1: 'path string keep', 2: 'type string keep' },
   EmptyDirVolumeSource: { 1: 'medium string', 2: 'sizeLimit Quantity' },
-  SecretVolumeSource: { 1: 'secretName string', 2: 'items []KeyToPath', 3: 'defaultMode int32 keep', 4: 'optional bool keep' },
+  SecretVolumeSource: {
+    1: 'secretName string',
+    2: 'items []KeyToPath',
+    3: 'defaultMode int32 keep',
+    4: 'optional bool keep',
+  },
   ConfigMapVolumeSource: {
     1: 'localObjectReference LocalObjectReference inline',
     2: 'items []KeyToPath',
@@ -403,7 +441,11 @@ const volume: MessageTable = {
     4: 'optional bool keep',
   },
   DownwardAPIProjection: { 1: 'items []DownwardAPIVolumeFile' },
-  ServiceAccountTokenProjection: { 1: 'audience string', 2: 'expirationSeconds int64 keep', 3: 'path string keep' },
+  ServiceAccountTokenProjection: {
+    1: 'audience string',
+    2: 'expirationSeconds int64 keep',
+    3: 'path string keep',
+  },
   CSIVolumeSource: {
     1: 'driver string keep',
     2: 'readOnly bool keep',

@@ -26,7 +26,15 @@ export type SpecialType =
   | 'StringList'; // ExtraValue and friends: a message wrapping `repeated string` that JSON shows as an array
 
 const SCALARS = new Set<string>(['string', 'bool', 'int32', 'int64', 'bytes']);
-const SPECIALS = new Set<string>(['Time', 'MicroTime', 'Quantity', 'IntOrString', 'FieldsV1', 'RawExtension', 'StringList']);
+const SPECIALS = new Set<string>([
+  'Time',
+  'MicroTime',
+  'Quantity',
+  'IntOrString',
+  'FieldsV1',
+  'RawExtension',
+  'StringList',
+]);
 
 export interface FieldSpec {
   number: number;
@@ -73,9 +81,18 @@ function parseField(group: string, message: string, number: number, text: string
   }
   if (!isScalar(type) && !isSpecial(type) && !type.includes('.')) type = `${group}.${type}`;
   for (const flag of flags) {
-    if (flag !== 'keep' && flag !== 'inline') throw new Error(`${group}.${message}.${name}: unknown flag ${flag}`);
+    if (flag !== 'keep' && flag !== 'inline')
+      throw new Error(`${group}.${message}.${name}: unknown flag ${flag}`);
   }
-  return { number, name, type, repeated, map, keep: flags.includes('keep'), inline: flags.includes('inline') };
+  return {
+    number,
+    name,
+    type,
+    repeated,
+    map,
+    keep: flags.includes('keep'),
+    inline: flags.includes('inline'),
+  };
 }
 
 /** Compiles the tables of several groups into one registry keyed by qualified message name. */
@@ -116,8 +133,10 @@ export function checkRegistry(registry: ReadonlyMap<string, MessageSpec>): strin
   for (const spec of registry.values()) {
     for (const f of spec.ordered) {
       const where = `${spec.name}.${f.name}`;
-      if (!isScalar(f.type) && !isSpecial(f.type) && !registry.has(f.type)) problems.push(`${where}: unknown type ${f.type}`);
-      if (f.inline && (f.repeated || f.map || !registry.has(f.type))) problems.push(`${where}: inline needs a plain message`);
+      if (!isScalar(f.type) && !isSpecial(f.type) && !registry.has(f.type))
+        problems.push(`${where}: unknown type ${f.type}`);
+      if (f.inline && (f.repeated || f.map || !registry.has(f.type)))
+        problems.push(`${where}: inline needs a plain message`);
       if (f.keep && (f.repeated || f.map)) problems.push(`${where}: keep is meaningless on lists and maps`);
     }
     const names = jsonNames(spec, new Set());

@@ -20,7 +20,8 @@ export function formatTime(seconds: number): string {
 }
 
 export function formatMicroTime(seconds: number, nanos: number): string {
-  if (!Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999) throw new RangeError(`nanos ${nanos} out of range`);
+  if (!Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999)
+    throw new RangeError(`nanos ${nanos} out of range`);
   const micros = String(Math.floor(nanos / 1000)).padStart(6, '0');
   return `${isoSeconds(seconds)}.${micros}Z`;
 }

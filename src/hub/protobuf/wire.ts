@@ -54,7 +54,8 @@ export class WireReader {
   /** The payload of a length-delimited field, as a view (no copy). */
   bytes(): Uint8Array {
     const len = this.varint();
-    if (len > BigInt(this.end - this.pos)) throw new WireError('length-delimited field runs past the end of its message');
+    if (len > BigInt(this.end - this.pos))
+      throw new WireError('length-delimited field runs past the end of its message');
     const start = this.pos;
     this.pos += Number(len);
     return this.buf.subarray(start, this.pos);

@@ -17,7 +17,12 @@ export interface DefaultOptions {
  * takes the default if there is one and is dropped otherwise, as upstream does. Defaults are walked
  * too, so a default `{}` picks up the defaults of its own fields.
  */
-export function applyDefaults(obj: unknown, schema: Schema, resolver: SchemaResolver, options: DefaultOptions = {}): void {
+export function applyDefaults(
+  obj: unknown,
+  schema: Schema,
+  resolver: SchemaResolver,
+  options: DefaultOptions = {},
+): void {
   defaultValue(obj, schema, resolver, options.root ?? true);
 }
 
@@ -42,6 +47,7 @@ function defaultValue(value: unknown, raw: Schema, resolver: SchemaResolver, res
     if (isResource && RESOURCE_FIELDS.has(key)) continue;
     const prop = s.properties && Object.hasOwn(s.properties, key) ? s.properties[key] : undefined;
     if (prop) defaultValue(field, prop, resolver, false);
-    else if (typeof s.additionalProperties === 'object') defaultValue(field, s.additionalProperties, resolver, false);
+    else if (typeof s.additionalProperties === 'object')
+      defaultValue(field, s.additionalProperties, resolver, false);
   }
 }

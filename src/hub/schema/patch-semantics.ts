@@ -90,7 +90,10 @@ export const FIELD_SEMANTICS: Record<string, Record<string, ListSemantics>> = {
   [`${CORE}.Container`]: CONTAINER_FIELDS,
   [`${CORE}.EphemeralContainer`]: CONTAINER_FIELDS,
   [`${CORE}.ResourceRequirements`]: { claims: mapOf('name') },
-  [`${CORE}.ContainerStatus`]: { volumeMounts: mergeBy('mountPath'), allocatedResourcesStatus: mergeBy('name') },
+  [`${CORE}.ContainerStatus`]: {
+    volumeMounts: mergeBy('mountPath'),
+    allocatedResourcesStatus: mergeBy('name'),
+  },
   [`${CORE}.ResourceStatus`]: { resources: mapOf('resourceID') },
   [`${CORE}.HTTPGetAction`]: { httpHeaders: ATOMIC },
   [`${CORE}.HostAlias`]: { hostnames: ATOMIC },
@@ -185,7 +188,10 @@ export const FIELD_SEMANTICS: Record<string, Record<string, ListSemantics>> = {
   // Upstream declares CRD versions atomic (a patch replaces the whole list).
   [`${APIEXT}.CustomResourceDefinitionSpec`]: { versions: ATOMIC },
   [`${APIEXT}.CustomResourceDefinitionNames`]: { shortNames: ATOMIC, categories: ATOMIC },
-  [`${APIEXT}.CustomResourceDefinitionVersion`]: { additionalPrinterColumns: ATOMIC, selectableFields: ATOMIC },
+  [`${APIEXT}.CustomResourceDefinitionVersion`]: {
+    additionalPrinterColumns: ATOMIC,
+    selectableFields: ATOMIC,
+  },
   [`${APIEXT}.CustomResourceDefinitionStatus`]: { conditions: mapOf('type'), storedVersions: ATOMIC },
   [`${APIEXT}.JSONSchemaProps`]: { 'x-kubernetes-validations': mergeBy('rule') },
   [`${APIEXT}.WebhookConversion`]: { conversionReviewVersions: ATOMIC },
@@ -233,7 +239,8 @@ function isConditionList(field: Schema, definitions: Record<string, Schema>): bo
 export function applyPatchSemantics(definitions: Record<string, Schema>): string[] {
   for (const def of Object.values(definitions)) {
     for (const field of Object.values(def.properties ?? {})) {
-      if (isConditionList(field, definitions) && !field['x-kubernetes-list-type']) Object.assign(field, BY_TYPE);
+      if (isConditionList(field, definitions) && !field['x-kubernetes-list-type'])
+        Object.assign(field, BY_TYPE);
     }
   }
   const unmatched: string[] = [];

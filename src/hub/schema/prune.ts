@@ -39,7 +39,10 @@ function pruneValue(
 ): void {
   const s = resolver.resolve(raw);
   if (Array.isArray(value)) {
-    if (s.items) value.forEach((item, i) => pruneValue(item, s.items!, resolver, indexPath(path, i), false, pruned));
+    if (s.items) {
+      for (const [i, item] of value.entries())
+        pruneValue(item, s.items, resolver, indexPath(path, i), false, pruned);
+    }
     return;
   }
   if (!isPlainObject(value)) return;

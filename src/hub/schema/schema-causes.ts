@@ -13,9 +13,14 @@ export function jsonTypeName(value: unknown): string {
   return typeof value;
 }
 
+/** How upstream's validator names the value it complains about: "spec.replicas in body", or "body". */
+export function inBody(path: string): string {
+  return path ? `${path} in body` : 'body';
+}
+
 export function typeMismatch(path: string, value: unknown, expected: string): StatusCause {
   const actual = jsonTypeName(value);
-  return fieldInvalid(path, actual, `${path || 'body'} in body must be of type ${expected}: "${actual}"`);
+  return fieldInvalid(path, actual, `${inBody(path)} must be of type ${expected}: "${actual}"`);
 }
 
 export function fieldTooLong(path: string, max: number): StatusCause {
@@ -23,7 +28,11 @@ export function fieldTooLong(path: string, max: number): StatusCause {
 }
 
 export function fieldTooMany(path: string, actual: number, max: number): StatusCause {
-  return { reason: 'FieldValueTooMany', field: path, message: `Too many: ${actual}: must have at most ${max} items` };
+  return {
+    reason: 'FieldValueTooMany',
+    field: path,
+    message: `Too many: ${actual}: must have at most ${max} items`,
+  };
 }
 
 export function fieldDuplicate(path: string, value: unknown): StatusCause {

@@ -116,7 +116,8 @@ export function forEachRef(schema: Schema, visit: (ref: string) => void): void {
   for (const sub of Object.values(schema.properties ?? {})) forEachRef(sub, visit);
   if (schema.items) forEachRef(schema.items, visit);
   if (typeof schema.additionalProperties === 'object') forEachRef(schema.additionalProperties, visit);
-  for (const list of [schema.allOf, schema.anyOf, schema.oneOf]) for (const sub of list ?? []) forEachRef(sub, visit);
+  for (const list of [schema.allOf, schema.anyOf, schema.oneOf])
+    for (const sub of list ?? []) forEachRef(sub, visit);
   if (schema.not) forEachRef(schema.not, visit);
 }
 

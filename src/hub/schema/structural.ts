@@ -42,7 +42,9 @@ const SHAPE_KEYWORDS = [
 const localResolver: SchemaResolver = {
   resolve: (schema) => schema,
   child: (schema, key) =>
-    typeof key === 'number' ? schema.items : (schema.properties?.[key] ?? asSchema(schema.additionalProperties)),
+    typeof key === 'number'
+      ? schema.items
+      : (schema.properties?.[key] ?? asSchema(schema.additionalProperties)),
 };
 
 function asSchema(value: unknown): Schema | undefined {
@@ -76,7 +78,10 @@ function checkNode(node: Node, path: string, level: Level, causes: StatusCause[]
   }
   if (node.uniqueItems === true) {
     causes.push(
-      fieldForbidden(`${path}.uniqueItems`, 'uniqueItems cannot be set to true: checking it is quadratic in list size'),
+      fieldForbidden(
+        `${path}.uniqueItems`,
+        'uniqueItems cannot be set to true: checking it is quadratic in list size',
+      ),
     );
   }
   const type = node.type;
@@ -90,18 +95,23 @@ function checkNode(node: Node, path: string, level: Level, causes: StatusCause[]
   if (intOrString && type !== undefined) {
     causes.push(fieldInvalid(`${path}.type`, type, 'must be empty if x-kubernetes-int-or-string is true'));
   } else if (level === 'root' && type !== 'object') {
-    if (type === undefined) causes.push(fieldRequired(`${path}.type`, 'Required value: must not be empty at the root'));
+    if (type === undefined)
+      causes.push(fieldRequired(`${path}.type`, 'Required value: must not be empty at the root'));
     else causes.push(fieldInvalid(`${path}.type`, type, 'must be object at the root'));
   } else if (type === undefined && !intOrString && preserve !== true) {
     const where = level === 'item' ? 'for specified array items' : 'for specified object fields';
     causes.push(fieldRequired(`${path}.type`, `Required value: must not be empty ${where}`));
   }
   if (preserve !== undefined && preserve !== true) {
-    causes.push(fieldInvalid(`${path}.x-kubernetes-preserve-unknown-fields`, preserve, 'must be true or undefined'));
+    causes.push(
+      fieldInvalid(`${path}.x-kubernetes-preserve-unknown-fields`, preserve, 'must be true or undefined'),
+    );
   }
   if (embedded) {
     if (type !== 'object') {
-      causes.push(fieldInvalid(`${path}.type`, type ?? '', 'must be object if x-kubernetes-embedded-resource is true'));
+      causes.push(
+        fieldInvalid(`${path}.type`, type ?? '', 'must be object if x-kubernetes-embedded-resource is true'),
+      );
     }
     if (preserve !== true && node.properties === undefined) {
       causes.push(
@@ -128,13 +138,26 @@ function checkShape(node: Node, path: string, causes: StatusCause[], ctx: Contex
   const properties = node.properties;
   const additional = node.additionalProperties;
   if (properties !== undefined && additional !== undefined) {
-    causes.push(fieldForbidden(`${path}.additionalProperties`, 'additionalProperties and properties are mutual exclusive'));
+    causes.push(
+      fieldForbidden(
+        `${path}.additionalProperties`,
+        'additionalProperties and properties are mutual exclusive',
+      ),
+    );
   }
   if (additional === false) {
-    causes.push(fieldForbidden(`${path}.additionalProperties`, 'additionalProperties cannot be set to false'));
+    causes.push(
+      fieldForbidden(`${path}.additionalProperties`, 'additionalProperties cannot be set to false'),
+    );
   }
   if ((properties !== undefined || isPlainObject(additional)) && type !== undefined && type !== 'object') {
-    causes.push(fieldInvalid(`${path}.type`, type, 'must be object if properties or additionalProperties are specified'));
+    causes.push(
+      fieldInvalid(
+        `${path}.type`,
+        type,
+        'must be object if properties or additionalProperties are specified',
+      ),
+    );
   }
   if (Array.isArray(node.items)) {
     causes.push(fieldForbidden(`${path}.items`, 'items must be a schema object and not an array'));
@@ -158,7 +181,12 @@ function checkShape(node: Node, path: string, causes: StatusCause[], ctx: Contex
       continue;
     }
     if (isResource && name === 'metadata') checkMetadata(child, childPath, causes);
-    if (isResource && (name === 'apiVersion' || name === 'kind') && child.type !== undefined && child.type !== 'string') {
+    if (
+      isResource &&
+      (name === 'apiVersion' || name === 'kind') &&
+      child.type !== undefined &&
+      child.type !== 'string'
+    ) {
       causes.push(fieldInvalid(`${childPath}.type`, child.type, 'must be string'));
     }
     checkNode(child, childPath, 'field', causes, {
@@ -177,7 +205,10 @@ function checkMetadata(meta: Node, path: string, causes: StatusCause[]): void {
   const extra = Object.keys(props).filter((k) => k !== 'name' && k !== 'generateName');
   if (extra.length > 0 || meta.additionalProperties !== undefined) {
     causes.push(
-      fieldForbidden(path, 'must not specify anything other than name and generateName, but metadata is implicitly specified'),
+      fieldForbidden(
+        path,
+        'must not specify anything other than name and generateName, but metadata is implicitly specified',
+      ),
     );
   }
   for (const key of ['name', 'generateName']) {
@@ -198,12 +229,21 @@ function checkDefault(node: Node, path: string, level: Level, causes: StatusCaus
     return;
   }
   // The default must itself be a valid, already-pruned value of this node.
-  const result = validateObject(node.default, node as Schema, localResolver, { root: false, required: false });
+  const result = validateObject(node.default, node as Schema, localResolver, {
+    root: false,
+    required: false,
+  });
   for (const cause of result.causes) {
     causes.push({ ...cause, field: `${path}.default${cause.field ? `.${cause.field}` : ''}` });
   }
   if (result.unknownFields.length > 0) {
-    causes.push(fieldInvalid(`${path}.default`, node.default, `must not have unknown fields: ${result.unknownFields.join(', ')}`));
+    causes.push(
+      fieldInvalid(
+        `${path}.default`,
+        node.default,
+        `must not have unknown fields: ${result.unknownFields.join(', ')}`,
+      ),
+    );
   }
 }
 
@@ -215,31 +255,47 @@ function checkListAndMapTypes(node: Node, path: string, causes: StatusCause[]): 
     if (typeof listType !== 'string' || !LIST_TYPES.includes(listType)) {
       causes.push(fieldNotSupported(`${path}.x-kubernetes-list-type`, listType, LIST_TYPES));
     } else if (node.type !== 'array') {
-      causes.push(fieldInvalid(`${path}.type`, node.type ?? '', 'must be array if x-kubernetes-list-type is specified'));
+      causes.push(
+        fieldInvalid(`${path}.type`, node.type ?? '', 'must be array if x-kubernetes-list-type is specified'),
+      );
     }
   }
   const items = isPlainObject(node.items) ? node.items : undefined;
   if (listType === 'map') {
     if (!Array.isArray(keys) || keys.length === 0) {
       causes.push(
-        fieldRequired(`${path}.x-kubernetes-list-map-keys`, 'Required value: must not be empty if x-kubernetes-list-type is map'),
+        fieldRequired(
+          `${path}.x-kubernetes-list-map-keys`,
+          'Required value: must not be empty if x-kubernetes-list-type is map',
+        ),
       );
     } else if (items) {
       checkMapKeys(items, keys, path, causes);
     }
   } else if (keys !== undefined) {
-    causes.push(fieldForbidden(`${path}.x-kubernetes-list-map-keys`, 'must not be set if x-kubernetes-list-type is not map'));
+    causes.push(
+      fieldForbidden(
+        `${path}.x-kubernetes-list-map-keys`,
+        'must not be set if x-kubernetes-list-type is not map',
+      ),
+    );
   }
   if (listType === 'set' && items?.type === 'object' && items['x-kubernetes-map-type'] !== 'atomic') {
     causes.push(
-      fieldInvalid(`${path}.items.x-kubernetes-map-type`, items['x-kubernetes-map-type'] ?? '', 'must be atomic as item of a list with x-kubernetes-list-type=set'),
+      fieldInvalid(
+        `${path}.items.x-kubernetes-map-type`,
+        items['x-kubernetes-map-type'] ?? '',
+        'must be atomic as item of a list with x-kubernetes-list-type=set',
+      ),
     );
   }
   if (mapType !== undefined) {
     if (typeof mapType !== 'string' || !MAP_TYPES.includes(mapType)) {
       causes.push(fieldNotSupported(`${path}.x-kubernetes-map-type`, mapType, MAP_TYPES));
     } else if (node.type !== 'object') {
-      causes.push(fieldInvalid(`${path}.type`, node.type ?? '', 'must be object if x-kubernetes-map-type is specified'));
+      causes.push(
+        fieldInvalid(`${path}.type`, node.type ?? '', 'must be object if x-kubernetes-map-type is specified'),
+      );
     }
   }
 }
@@ -247,7 +303,13 @@ function checkListAndMapTypes(node: Node, path: string, causes: StatusCause[]): 
 /** Keys of a map list must be scalar fields of the items that are always present. */
 function checkMapKeys(items: Node, keys: unknown[], path: string, causes: StatusCause[]): void {
   if (items.type !== 'object') {
-    causes.push(fieldInvalid(`${path}.items.type`, items.type ?? '', 'must be object if parent array\'s x-kubernetes-list-type is map'));
+    causes.push(
+      fieldInvalid(
+        `${path}.items.type`,
+        items.type ?? '',
+        "must be object if parent array's x-kubernetes-list-type is map",
+      ),
+    );
     return;
   }
   const props = isPlainObject(items.properties) ? items.properties : {};
@@ -260,10 +322,21 @@ function checkMapKeys(items: Node, keys: unknown[], path: string, causes: Status
       return;
     }
     if (prop.type === 'object' || prop.type === 'array') {
-      causes.push(fieldInvalid(`${path}.items.properties[${key}].type`, prop.type, 'must be a scalar type if parent array\'s x-kubernetes-list-type is map'));
+      causes.push(
+        fieldInvalid(
+          `${path}.items.properties[${key}].type`,
+          prop.type,
+          "must be a scalar type if parent array's x-kubernetes-list-type is map",
+        ),
+      );
     }
     if (!required.includes(key) && prop.default === undefined) {
-      causes.push(fieldRequired(`${path}.items.properties[${key}]`, 'Required value: all map keys must be required or have a default value'));
+      causes.push(
+        fieldRequired(
+          `${path}.items.properties[${key}]`,
+          'Required value: all map keys must be required or have a default value',
+        ),
+      );
     }
   });
 }
@@ -280,8 +353,17 @@ function checkValueValidations(node: Node, path: string, causes: StatusCause[]):
     checkValueValidationNode(sub, subPath, causes, intOrString);
     if (isPlainObject(sub.properties)) {
       for (const name of Object.keys(sub.properties)) {
-        if (!(name in declared) && node['x-kubernetes-preserve-unknown-fields'] !== true && node.additionalProperties === undefined) {
-          causes.push(fieldForbidden(`${subPath}.properties[${name}]`, 'must be declared in the structural part of the schema too'));
+        if (
+          !(name in declared) &&
+          node['x-kubernetes-preserve-unknown-fields'] !== true &&
+          node.additionalProperties === undefined
+        ) {
+          causes.push(
+            fieldForbidden(
+              `${subPath}.properties[${name}]`,
+              'must be declared in the structural part of the schema too',
+            ),
+          );
         }
       }
     }
@@ -293,12 +375,17 @@ function checkValueValidations(node: Node, path: string, causes: StatusCause[]):
       causes.push(fieldInvalid(`${path}.${junctor}`, list, 'must be a list of schemas'));
       continue;
     }
-    list.forEach((sub, i) => visit(sub, `${path}.${junctor}[${i}]`));
+    for (const [i, sub] of list.entries()) visit(sub, `${path}.${junctor}[${i}]`);
   }
   if (node.not !== undefined) visit(node.not, `${path}.not`);
 }
 
-function checkValueValidationNode(node: Node, path: string, causes: StatusCause[], intOrString: boolean): void {
+function checkValueValidationNode(
+  node: Node,
+  path: string,
+  causes: StatusCause[],
+  intOrString: boolean,
+): void {
   for (const keyword of SHAPE_KEYWORDS) {
     if (node[keyword] === undefined) continue;
     // The int-or-string idiom: anyOf: [{type: integer}, {type: string}].
@@ -316,7 +403,8 @@ function checkValueValidationNode(node: Node, path: string, causes: StatusCause[
     const list = node[junctor];
     if (Array.isArray(list)) {
       list.forEach((sub, i) => {
-        if (isPlainObject(sub)) checkValueValidationNode(sub, `${path}.${junctor}[${i}]`, causes, intOrString);
+        if (isPlainObject(sub))
+          checkValueValidationNode(sub, `${path}.${junctor}[${i}]`, causes, intOrString);
       });
     }
   }

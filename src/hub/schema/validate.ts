@@ -7,7 +7,7 @@ import { fieldInvalid, fieldNotSupported, fieldRequired } from '../../api/errors
 import { isPlainObject, type StatusCause } from '../../api/types.js';
 import { OBJECT_META, QUANTITY, refName, refTo } from './definition-names.js';
 import { childPath, indexPath, keyPath } from './field-path.js';
-import { fieldDuplicate, fieldTooLong, fieldTooMany, typeMismatch } from './schema-causes.js';
+import { fieldDuplicate, fieldTooLong, fieldTooMany, inBody, typeMismatch } from './schema-causes.js';
 import type { Schema, SchemaResolver } from './types.js';
 
 export { applyDefaults } from './defaults.js';
@@ -38,7 +38,8 @@ export interface ValidateOptions {
 
 /** The syntax upstream's Quantity decoder accepts; JSON numbers are accepted as well. */
 const QUANTITY_SYNTAX = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$/;
-const QUANTITY_MESSAGE = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+const QUANTITY_MESSAGE =
+  "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 /** RFC 3339, as Go's time parser reads it; fractional seconds optional. */
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -65,10 +66,13 @@ function compilePattern(pattern: string): RegExp | null {
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (Array.isArray(a))
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   if (isPlainObject(a) && isPlainObject(b)) {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
+    return (
+      keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]))
+    );
   }
   return false;
 }
@@ -94,7 +98,10 @@ class Walker {
     // CRD defaulting drops it; a missing required field is reported by the parent.
     if (value === null || value === undefined) return;
 
-    if (isQuantityRef(raw)) return this.quantity(value, path);
+    if (isQuantityRef(raw)) {
+      this.quantity(value, path);
+      return;
+    }
     if (s['x-kubernetes-int-or-string']) {
       if (typeof value !== 'string' && !Number.isInteger(value)) {
         this.causes.push(typeMismatch(path, value, 'integer,string'));
@@ -105,12 +112,19 @@ class Walker {
     }
 
     if (s.enum && !s.enum.some((allowed) => deepEqual(allowed, value))) {
-      this.causes.push(fieldNotSupported(path, value, s.enum.map((e) => (typeof e === 'string' ? e : JSON.stringify(e)))));
+      this.causes.push(
+        fieldNotSupported(
+          path,
+          value,
+          s.enum.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))),
+        ),
+      );
     }
     if (typeof value === 'string') this.string(value, s, path);
     else if (typeof value === 'number') this.number(value, s, path);
     else if (Array.isArray(value)) this.array(value, s, path);
-    else if (isPlainObject(value)) this.object(value, s, path, resourceRoot || Boolean(s['x-kubernetes-embedded-resource']), resourceRoot);
+    else if (isPlainObject(value))
+      this.object(value, s, path, resourceRoot || Boolean(s['x-kubernetes-embedded-resource']), resourceRoot);
     this.junctors(value, s, path);
   }
 
@@ -150,35 +164,37 @@ class Walker {
 
   private string(value: string, s: Schema, path: string): void {
     if (s.format === 'date-time' && !DATE_TIME.test(value)) {
-      this.causes.push(fieldInvalid(path, value, `${path} in body must be of type date-time: "${value}"`));
+      this.causes.push(fieldInvalid(path, value, `${inBody(path)} must be of type date-time: "${value}"`));
     }
     if (s.format === 'byte' && !BASE64.test(value.replace(/[\r\n]/g, ''))) {
-      this.causes.push(fieldInvalid(path, value, `${path} in body must be of type byte: "${value}"`));
+      this.causes.push(fieldInvalid(path, value, `${inBody(path)} must be of type byte: "${value}"`));
     }
     const length = [...value].length;
     if (s.maxLength !== undefined && length > s.maxLength) this.causes.push(fieldTooLong(path, s.maxLength));
     if (s.minLength !== undefined && length < s.minLength) {
-      this.causes.push(fieldInvalid(path, value, `${path} in body should be at least ${s.minLength} chars long`));
+      this.causes.push(
+        fieldInvalid(path, value, `${inBody(path)} should be at least ${s.minLength} chars long`),
+      );
     }
     if (s.pattern !== undefined && compilePattern(s.pattern)?.test(value) === false) {
-      this.causes.push(fieldInvalid(path, value, `${path} in body should match '${s.pattern}'`));
+      this.causes.push(fieldInvalid(path, value, `${inBody(path)} should match '${s.pattern}'`));
     }
   }
 
   private number(value: number, s: Schema, path: string): void {
     if (s.format === 'int32' && (value < INT32_MIN || value > INT32_MAX)) {
-      this.causes.push(fieldInvalid(path, value, `${path} in body must be a 32-bit integer`));
+      this.causes.push(fieldInvalid(path, value, `${inBody(path)} must be a 32-bit integer`));
     }
     if (s.minimum !== undefined) {
       if (s.exclusiveMinimum ? value <= s.minimum : value < s.minimum) {
         const how = s.exclusiveMinimum ? 'greater than' : 'greater than or equal to';
-        this.causes.push(fieldInvalid(path, value, `${path} in body should be ${how} ${s.minimum}`));
+        this.causes.push(fieldInvalid(path, value, `${inBody(path)} should be ${how} ${s.minimum}`));
       }
     }
     if (s.maximum !== undefined) {
       if (s.exclusiveMaximum ? value >= s.maximum : value > s.maximum) {
         const how = s.exclusiveMaximum ? 'less than' : 'less than or equal to';
-        this.causes.push(fieldInvalid(path, value, `${path} in body should be ${how} ${s.maximum}`));
+        this.causes.push(fieldInvalid(path, value, `${inBody(path)} should be ${how} ${s.maximum}`));
       }
     }
   }
@@ -188,12 +204,15 @@ class Walker {
       this.causes.push(fieldTooMany(path, value.length, s.maxItems));
     }
     if (s.minItems !== undefined && value.length < s.minItems) {
-      this.causes.push(fieldInvalid(path, value.length, `${path} in body should have at least ${s.minItems} items`));
+      this.causes.push(
+        fieldInvalid(path, value.length, `${inBody(path)} should have at least ${s.minItems} items`),
+      );
     }
     const listType = s['x-kubernetes-list-type'];
     if (s.uniqueItems || listType === 'set') this.uniqueValues(value, path);
-    if (listType === 'map' && this.opts.uniqueListMapKeys) this.uniqueKeys(value, s['x-kubernetes-list-map-keys'] ?? [], path);
-    if (s.items) value.forEach((item, i) => this.value(item, s.items!, indexPath(path, i)));
+    if (listType === 'map' && this.opts.uniqueListMapKeys)
+      this.uniqueKeys(value, s['x-kubernetes-list-map-keys'] ?? [], path);
+    if (s.items) for (const [i, item] of value.entries()) this.value(item, s.items, indexPath(path, i));
   }
 
   private uniqueValues(value: unknown[], path: string): void {
@@ -216,20 +235,30 @@ class Walker {
     });
   }
 
-  private object(value: Record<string, unknown>, s: Schema, path: string, resource: boolean, topLevel: boolean): void {
+  private object(
+    value: Record<string, unknown>,
+    s: Schema,
+    path: string,
+    resource: boolean,
+    topLevel: boolean,
+  ): void {
     const count = Object.keys(value).length;
     if (s.maxProperties !== undefined && count > s.maxProperties) {
       this.causes.push(fieldTooMany(path, count, s.maxProperties));
     }
     if (s.minProperties !== undefined && count < s.minProperties) {
-      this.causes.push(fieldInvalid(path, count, `${path} in body should have at least ${s.minProperties} properties`));
+      this.causes.push(
+        fieldInvalid(path, count, `${inBody(path)} should have at least ${s.minProperties} properties`),
+      );
     }
     if (this.opts.required) {
       for (const name of s.required ?? []) {
         if (topLevel && RESOURCE_FIELDS.has(name)) continue; // the API machinery fills these in
         const field = value[name];
-        const nullable = field === null && s.properties?.[name] && this.resolver.resolve(s.properties[name]).nullable;
-        if (field === undefined || (field === null && !nullable)) this.causes.push(fieldRequired(childPath(path, name)));
+        const nullable =
+          field === null && s.properties?.[name] && this.resolver.resolve(s.properties[name]).nullable;
+        if (field === undefined || (field === null && !nullable))
+          this.causes.push(fieldRequired(childPath(path, name)));
       }
     }
     if (resource) this.resourceFields(value, s, path, topLevel);
@@ -239,7 +268,8 @@ class Walker {
       if (resource && RESOURCE_FIELDS.has(key)) continue;
       const prop = s.properties && Object.hasOwn(s.properties, key) ? s.properties[key] : undefined;
       if (prop) this.value(field, prop, childPath(path, key));
-      else if (typeof s.additionalProperties === 'object') this.value(field, s.additionalProperties, keyPath(path, key));
+      else if (typeof s.additionalProperties === 'object')
+        this.value(field, s.additionalProperties, keyPath(path, key));
       else if (!preserve && s.additionalProperties !== true && this.opts.reportUnknown) {
         this.unknownFields.push(`.${childPath(path, key)}`);
       }
@@ -294,7 +324,9 @@ class Walker {
     if (s.oneOf) {
       const matched = s.oneOf.filter((sub) => passes(sub).length === 0).length;
       if (matched !== 1) {
-        this.causes.push(fieldInvalid(path, value, `must validate one and only one schema (oneOf), matched ${matched}`));
+        this.causes.push(
+          fieldInvalid(path, value, `must validate one and only one schema (oneOf), matched ${matched}`),
+        );
       }
     }
     if (s.not && passes(s.not).length === 0) {
