@@ -3,6 +3,11 @@
  * status is handled generically by the resource handler.
  */
 import { type KubeObject, badRequest, conflict, fieldInvalid, invalid, isPlainObject, methodNotAllowed, notFound, tooManyRequests } from '../../api/index.js';
+import type { IncomingMessage } from 'node:http';
+import type { JsonValue } from '../../api/types.js';
+import { applyJsonPatch } from '../patch/json-patch.js';
+import { applyMergePatch } from '../patch/merge-patch.js';
+import { mediaType, parseJson, readBody } from '../request/body.js';
 import { addWarnings, sendJson, successStatus } from '../http/respond.js';
 import type { SubresourceHandler } from '../http/resource-handler.js';
 import type { ObjectService } from '../objects/object-service.js';
@@ -64,8 +69,7 @@ function scale(objects: ObjectService): SubresourceHandler {
     if (method === 'GET') return sendJson(res, 200, toScale(objects.get(type, namespace, name)));
     if (method !== 'PUT' && method !== 'PATCH') throw methodNotAllowed(`${method} is not supported on ${type.plural}/scale`);
     const entry = objects.getEntry(type, namespace, name);
-    const body = await readObject();
-    // Both PUT (a Scale) and merge/strategic PATCH ({"spec":{"replicas":N}}) carry spec.replicas.
+    const body = method === 'PUT' ? await readObject() : await patchedScale(req, toScale(entry.object));
     const replicas = readPath(body, 'spec.replicas');
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
       throw invalid('Scale', 'autoscaling', name, [fieldInvalid('spec.replicas', replicas, 'must be greater than or equal to 0')]);
@@ -83,6 +87,15 @@ function scale(objects: ObjectService): SubresourceHandler {
     addWarnings(res, result.warnings);
     sendJson(res, 200, toScale(result.object));
   };
+}
+
+/** A PATCH of the Scale view: JSON patch, or merge/strategic (identical for Scale's plain fields). */
+async function patchedScale(req: IncomingMessage, current: unknown): Promise<Record<string, unknown>> {
+  const type = mediaType(req.headers['content-type']);
+  const patch = parseJson(await readBody(req));
+  const result = type === 'application/json-patch+json' ? applyJsonPatch(current as JsonValue, patch) : applyMergePatch(current as JsonValue, patch as JsonValue);
+  if (!isPlainObject(result)) throw badRequest('the patched Scale must be an object');
+  return result;
 }
 
 /** policy/v1 Eviction: deletes the pod unless a PodDisruptionBudget forbids it (429, as kubectl drain expects). */
