@@ -32,7 +32,13 @@ export class ApiError extends Error {
   readonly reason: StatusReason;
   readonly details: StatusDetails | undefined;
 
-  constructor(code: number, reason: StatusReason, message: string, details?: StatusDetails, options?: ErrorOptions) {
+  constructor(
+    code: number,
+    reason: StatusReason,
+    message: string,
+    details?: StatusDetails,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.code = code;
     this.reason = reason;
@@ -99,15 +105,21 @@ export function notFound(resource: string, group: string, name: string): ApiErro
 }
 
 export function alreadyExists(resource: string, group: string, name: string): ApiError {
-  return new ApiError(409, 'AlreadyExists', `${qualifiedResource(resource, group)} "${name}" already exists`, {
-    name,
-    group: group || undefined,
-    kind: resource,
-  });
+  return new ApiError(
+    409,
+    'AlreadyExists',
+    `${qualifiedResource(resource, group)} "${name}" already exists`,
+    {
+      name,
+      group: group || undefined,
+      kind: resource,
+    },
+  );
 }
 
 export function conflict(resource: string, group: string, name: string, why?: string): ApiError {
-  const reasonText = why ?? 'the object has been modified; please apply your changes to the latest version and try again';
+  const reasonText =
+    why ?? 'the object has been modified; please apply your changes to the latest version and try again';
   return new ApiError(
     409,
     'Conflict',
@@ -164,11 +176,19 @@ export function notAcceptable(message: string): ApiError {
 }
 
 export function unsupportedMediaType(contentType: string): ApiError {
-  return new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got ${JSON.stringify(contentType)})`);
+  return new ApiError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got ${JSON.stringify(contentType)})`,
+  );
 }
 
 export function requestEntityTooLarge(limitBytes: number): ApiError {
-  return new ApiError(413, 'RequestEntityTooLarge', `the request body is too large: limit is ${limitBytes} bytes`);
+  return new ApiError(
+    413,
+    'RequestEntityTooLarge',
+    `the request body is too large: limit is ${limitBytes} bytes`,
+  );
 }
 
 /** A watch or list from a resourceVersion older than the retained history. */

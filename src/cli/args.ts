@@ -4,7 +4,12 @@ export class UsageError extends Error {
 }
 
 export interface FlagSpec {
-  [flag: string]: { type: 'string' | 'number' | 'boolean'; default?: string | number | boolean; help: string };
+  [flag: string]: {
+    type: 'string' | 'number' | 'boolean';
+    default?: string | number | boolean;
+    help: string;
+    max?: number;
+  };
 }
 
 export function parseFlags(argv: string[], spec: FlagSpec): Record<string, string | number | boolean> {
@@ -16,7 +21,12 @@ export function parseFlags(argv: string[], spec: FlagSpec): Record<string, strin
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const s = spec[name];
-    if (!s) throw new UsageError(`unknown flag --${name}; known flags: ${Object.keys(spec).map((f) => `--${f}`).join(', ')}`);
+    if (!s)
+      throw new UsageError(
+        `unknown flag --${name}; known flags: ${Object.keys(spec)
+          .map((f) => `--${f}`)
+          .join(', ')}`,
+      );
     let raw: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
     if (s.type === 'boolean') {
       values[name] = raw === undefined ? true : raw === 'true';
@@ -28,7 +38,9 @@ export function parseFlags(argv: string[], spec: FlagSpec): Record<string, strin
     }
     if (s.type === 'number') {
       const n = Number(raw);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`flag --${name} must be a whole number from 0 to 65535, got "${raw}"`);
+      const max = s.max ?? Number.MAX_SAFE_INTEGER;
+      if (!Number.isInteger(n) || n < 0 || n > max)
+        throw new UsageError(`flag --${name} must be a whole number from 0 to ${max}, got "${raw}"`);
       values[name] = n;
     } else values[name] = raw;
   }
@@ -36,6 +48,8 @@ export function parseFlags(argv: string[], spec: FlagSpec): Record<string, strin
 }
 
 export function usage(command: string, spec: FlagSpec): string {
-  const lines = Object.entries(spec).map(([f, s]) => `  --${f.padEnd(14)} ${s.help}${s.default !== undefined ? ` (default ${s.default})` : ''}`);
+  const lines = Object.entries(spec).map(
+    ([f, s]) => `  --${f.padEnd(14)} ${s.help}${s.default !== undefined ? ` (default ${s.default})` : ''}`,
+  );
   return `usage: minato ${command} [flags]\n${lines.join('\n')}`;
 }

@@ -2,13 +2,26 @@
 /** The `minato` command. */
 import { resolve } from 'node:path';
 import { startHub } from '../hub/hub.js';
-import { type FlagSpec, UsageError, parseFlags, usage } from './args.js';
+import { type FlagSpec, parseFlags, UsageError, usage } from './args.js';
 
 const UP_FLAGS: FlagSpec = {
-  'data-dir': { type: 'string', default: './.minato', help: 'where state, certificates and the admin kubeconfig live' },
-  port: { type: 'number', default: 6443, help: 'HTTPS port of the Kubernetes API' },
+  'data-dir': {
+    type: 'string',
+    default: './.minato',
+    help: 'where state, certificates and the admin kubeconfig live',
+  },
+  port: { type: 'number', default: 6443, max: 65535, help: 'HTTPS port of the Kubernetes API' },
   host: { type: 'string', default: '0.0.0.0', help: 'address to listen on' },
-  advertise: { type: 'string', default: '', help: 'extra host names or IPs for the serving certificate, comma-separated' },
+  advertise: {
+    type: 'string',
+    default: '',
+    help: 'extra host names or IPs for the serving certificate, comma-separated',
+  },
+  'watch-history': {
+    type: 'number',
+    default: 10_000,
+    help: 'watch events kept so clients can resume; older resourceVersions get 410 Expired',
+  },
 };
 
 async function up(argv: string[]): Promise<void> {
@@ -19,14 +32,21 @@ async function up(argv: string[]): Promise<void> {
     port: Number(flags.port),
     host: String(flags.host),
     advertise: String(flags.advertise).split(',').filter(Boolean),
+    watchHistory: Number(flags['watch-history']),
     log: (line) => console.log(line),
   }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE') throw new UsageError(`port ${flags.port} is already in use: stop the other process or pick another with --port`);
-    if (err.code === 'EACCES') throw new UsageError(`cannot listen on port ${flags.port}: choose a port above 1023 with --port`);
+    if (err.code === 'EADDRINUSE')
+      throw new UsageError(
+        `port ${flags.port} is already in use: stop the other process or pick another with --port`,
+      );
+    if (err.code === 'EACCES')
+      throw new UsageError(`cannot listen on port ${flags.port}: choose a port above 1023 with --port`);
     throw err;
   });
   console.log(`minato hub is up at ${hub.url} (data in ${dataDir})`);
-  console.log(`point kubectl at it:  export KUBECONFIG=${hub.kubeconfigPath}   then try: kubectl get namespaces`);
+  console.log(
+    `point kubectl at it:  export KUBECONFIG=${hub.kubeconfigPath}   then try: kubectl get namespaces`,
+  );
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -46,7 +66,11 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
   if (!command || command === '--help' || command === 'help') {
-    console.log(`usage: minato <command> [flags]\n\n${Object.entries(COMMANDS).map(([c, s]) => `  ${c.padEnd(8)} ${s.help}`).join('\n')}`);
+    console.log(
+      `usage: minato <command> [flags]\n\n${Object.entries(COMMANDS)
+        .map(([c, s]) => `  ${c.padEnd(8)} ${s.help}`)
+        .join('\n')}`,
+    );
     return;
   }
   const entry = COMMANDS[command];

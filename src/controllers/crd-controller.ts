@@ -23,7 +23,10 @@ export function customSchemaName(group: string, version: string, kind: string): 
  */
 export class CrdController {
   private readonly queue = new WorkQueue((name) => this.reconcile(name), { workers: 1 });
-  private readonly served = new Map<string, { group: string; versions: string[]; plural: string; schemaNames: string[] }>();
+  private readonly served = new Map<
+    string,
+    { group: string; versions: string[]; plural: string; schemaNames: string[] }
+  >();
   private stopWatch: (() => void) | undefined;
 
   constructor(
@@ -58,10 +61,15 @@ export class CrdController {
     const versions: string[] = [];
     const schemaNames: string[] = [];
     const definitions: Record<string, Schema> = {};
-    for (const v of (spec.versions ?? []) as Record<string, any>[]) {
+    for (const v of (spec.versions ?? []) as CrdVersion[]) {
       if (!v.served) continue;
       const schemaName = customSchemaName(spec.group, v.name, names.kind);
-      definitions[schemaName] = withTypeMeta(v.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, spec.group, v.name, names.kind);
+      definitions[schemaName] = withTypeMeta(
+        v.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        spec.group,
+        v.name,
+        names.kind,
+      );
       schemaNames.push(schemaName);
       versions.push(v.name);
       this.objects.registry.add({
@@ -115,16 +123,29 @@ export class CrdController {
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     const condition = (type: string, reason: string, message: string) => {
       const old = (crd.status?.conditions ?? []).find((c: { type: string }) => c.type === type);
-      return { type, status: 'True', reason, message, lastTransitionTime: old?.status === 'True' ? old.lastTransitionTime : now };
+      return {
+        type,
+        status: 'True',
+        reason,
+        message,
+        lastTransitionTime: old?.status === 'True' ? old.lastTransitionTime : now,
+      };
     };
     const storage = (crd.spec.versions ?? []).find((v: { storage?: boolean }) => v.storage)?.name;
     next.status = {
       ...crd.status,
       acceptedNames: crd.spec.names,
-      conditions: [condition('NamesAccepted', 'NoConflicts', 'no conflicts found'), condition('Established', 'InitialNamesAccepted', 'the initial names have been accepted')],
+      conditions: [
+        condition('NamesAccepted', 'NoConflicts', 'no conflicts found'),
+        condition('Established', 'InitialNamesAccepted', 'the initial names have been accepted'),
+      ],
       storedVersions: [...new Set([...(crd.status?.storedVersions ?? []), ...(storage ? [storage] : [])])],
     };
-    await this.objects.commitUpdate(this.crdType, entry, next, { fieldManager: 'crd-controller', subresource: 'status', skipManagedFields: true });
+    await this.objects.commitUpdate(this.crdType, entry, next, {
+      fieldManager: 'crd-controller',
+      subresource: 'status',
+      skipManagedFields: true,
+    });
   }
 
   private async cleanUp(name: string, crd: KubeObject): Promise<void> {
@@ -137,7 +158,9 @@ export class CrdController {
           remaining++;
           if (item.metadata.deletionTimestamp) continue;
           try {
-            await this.objects.delete(type, item.metadata.namespace, item.metadata.name!, { propagationPolicy: 'Background' });
+            await this.objects.delete(type, item.metadata.namespace, item.metadata.name!, {
+              propagationPolicy: 'Background',
+            });
           } catch (err) {
             if ((err as { code?: number }).code !== 404) throw err;
           }
@@ -153,8 +176,23 @@ export class CrdController {
     if (!entry) return;
     const next = structuredClone(entry.object);
     next.metadata.finalizers = (crd.metadata.finalizers ?? []).filter((f) => f !== CRD_CLEANUP_FINALIZER);
-    await this.objects.commitUpdate(this.crdType, entry, next, { fieldManager: 'crd-controller', subresource: 'finalizers' });
+    await this.objects.commitUpdate(this.crdType, entry, next, {
+      fieldManager: 'crd-controller',
+      subresource: 'finalizers',
+    });
   }
+}
+
+interface CrdVersion {
+  name: string;
+  served?: boolean;
+  storage?: boolean;
+  schema?: { openAPIV3Schema?: Schema };
+  subresources?: {
+    status?: object;
+    scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
+  };
+  additionalPrinterColumns?: PrinterColumn[];
 }
 
 /** Every custom resource carries apiVersion, kind and metadata, whatever its schema says. */

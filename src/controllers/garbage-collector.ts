@@ -21,7 +21,8 @@ export class GarbageCollector {
   start(): void {
     const store = this.objects.store;
     for (const type of this.objects.registry.all()) {
-      for (const entry of store.list(this.objects.prefixOf(type, undefined)).entries) this.index(entry.key, entry.object);
+      for (const entry of store.list(this.objects.prefixOf(type, undefined)).entries)
+        this.index(entry.key, entry.object);
     }
     for (const [key, owners] of this.ownersByKey) if (owners.length > 0) this.queue.add(key);
     this.stopWatch = store.watch('/', store.committedRevision, (event) => this.observe(event));
@@ -36,13 +37,17 @@ export class GarbageCollector {
     const { key, object } = event.entry;
     if (event.type === 'DELETED') {
       this.unindex(key, object);
-      for (const dependent of this.dependentsByOwner.get(object.metadata.uid!) ?? []) this.queue.add(dependent);
+      for (const dependent of this.dependentsByOwner.get(object.metadata.uid!) ?? [])
+        this.queue.add(dependent);
       return;
     }
     this.index(key, object);
     if ((object.metadata.ownerReferences ?? []).length > 0) this.queue.add(key);
     const finalizers = object.metadata.finalizers ?? [];
-    if (object.metadata.deletionTimestamp && (finalizers.includes('foregroundDeletion') || finalizers.includes('orphan'))) {
+    if (
+      object.metadata.deletionTimestamp &&
+      (finalizers.includes('foregroundDeletion') || finalizers.includes('orphan'))
+    ) {
       this.queue.add(key);
     }
   }
@@ -54,8 +59,8 @@ export class GarbageCollector {
     const owners = (object.metadata.ownerReferences ?? []).map((r) => r.uid);
     for (const o of previous) if (!owners.includes(o)) this.dependentsByOwner.get(o)?.delete(key);
     for (const o of owners) {
-      let set = this.dependentsByOwner.get(o);
-      if (!set) this.dependentsByOwner.set(o, (set = new Set()));
+      const set = this.dependentsByOwner.get(o) ?? new Set<string>();
+      this.dependentsByOwner.set(o, set);
       set.add(key);
     }
     if (owners.length > 0) this.ownersByKey.set(key, owners);
@@ -63,7 +68,8 @@ export class GarbageCollector {
   }
 
   private unindex(key: string, object: KubeObject): void {
-    if (object.metadata.uid && this.keyByUid.get(object.metadata.uid) === key) this.keyByUid.delete(object.metadata.uid);
+    if (object.metadata.uid && this.keyByUid.get(object.metadata.uid) === key)
+      this.keyByUid.delete(object.metadata.uid);
     for (const o of this.ownersByKey.get(key) ?? []) this.dependentsByOwner.get(o)?.delete(key);
     this.ownersByKey.delete(key);
   }
@@ -74,8 +80,10 @@ export class GarbageCollector {
     if (!entry || !ref) return;
     const object = entry.object;
     const finalizers = object.metadata.finalizers ?? [];
-    if (object.metadata.deletionTimestamp && finalizers.includes('orphan')) return this.orphanDependents(key, object);
-    if (object.metadata.deletionTimestamp && finalizers.includes('foregroundDeletion')) return this.deleteDependentsFirst(key, object);
+    if (object.metadata.deletionTimestamp && finalizers.includes('orphan'))
+      return this.orphanDependents(key, object);
+    if (object.metadata.deletionTimestamp && finalizers.includes('foregroundDeletion'))
+      return this.deleteDependentsFirst(key, object);
     await this.collectIfOrphaned(key, object);
   }
 
@@ -105,7 +113,9 @@ export class GarbageCollector {
 
   private isForegroundDeleting(uid: string): boolean {
     const owner = this.objects.store.get(this.keyByUid.get(uid) ?? '')?.object;
-    return Boolean(owner?.metadata.deletionTimestamp && owner.metadata.finalizers?.includes('foregroundDeletion'));
+    return Boolean(
+      owner?.metadata.deletionTimestamp && owner.metadata.finalizers?.includes('foregroundDeletion'),
+    );
   }
 
   private async deleteDependentsFirst(key: string, owner: KubeObject): Promise<void> {
@@ -114,7 +124,9 @@ export class GarbageCollector {
       const dependent = this.objects.store.get(dependentKey)?.object;
       const ref = refOfKey(this.objects.registry, dependentKey);
       if (!dependent || !ref || dependent.metadata.deletionTimestamp) continue;
-      await this.ignoreNotFound(this.objects.delete(ref.type, ref.namespace, ref.name, { propagationPolicy: 'Foreground' }));
+      await this.ignoreNotFound(
+        this.objects.delete(ref.type, ref.namespace, ref.name, { propagationPolicy: 'Foreground' }),
+      );
     }
     if (dependents.some((d) => this.objects.store.get(d))) {
       this.queue.addAfter(key, 100);
@@ -129,7 +141,9 @@ export class GarbageCollector {
       const ref = refOfKey(this.objects.registry, dependentKey);
       if (!entry || !ref) continue;
       const next = structuredClone(entry.object);
-      next.metadata.ownerReferences = (next.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid);
+      next.metadata.ownerReferences = (next.metadata.ownerReferences ?? []).filter(
+        (r) => r.uid !== owner.metadata.uid,
+      );
       if (next.metadata.ownerReferences.length === 0) delete next.metadata.ownerReferences;
       await this.objects.commitUpdate(ref.type, entry, next, { fieldManager: 'garbage-collector' });
     }
@@ -142,7 +156,10 @@ export class GarbageCollector {
     if (!entry || !ref) return;
     const next = structuredClone(entry.object);
     next.metadata.finalizers = (next.metadata.finalizers ?? []).filter((f) => f !== finalizer);
-    await this.objects.commitUpdate(ref.type, entry, next, { fieldManager: 'garbage-collector', subresource: 'finalizers' });
+    await this.objects.commitUpdate(ref.type, entry, next, {
+      fieldManager: 'garbage-collector',
+      subresource: 'finalizers',
+    });
   }
 
   private async ignoreNotFound(p: Promise<unknown>): Promise<void> {

@@ -1,5 +1,5 @@
-import { isVirtual } from '../hub/registry/builtin-types.js';
 import type { ObjectService } from '../hub/objects/object-service.js';
+import { isVirtual } from '../hub/registry/builtin-types.js';
 import { WorkQueue } from './work-queue.js';
 
 /**
@@ -37,7 +37,10 @@ export class NamespaceController {
         if (item.metadata.deletionTimestamp) continue;
         try {
           // Pods get no grace here: the namespace is going and nothing must keep it alive.
-          await this.objects.delete(type, name, item.metadata.name!, { propagationPolicy: 'Background', gracePeriodSeconds: 0 });
+          await this.objects.delete(type, name, item.metadata.name!, {
+            propagationPolicy: 'Background',
+            gracePeriodSeconds: 0,
+          });
         } catch (err) {
           if ((err as { code?: number }).code !== 404) throw err;
         }
@@ -48,7 +51,13 @@ export class NamespaceController {
       return;
     }
     const next = structuredClone(entry.object);
-    next.spec = { ...next.spec, finalizers: (next.spec?.finalizers ?? []).filter((f: string) => f !== 'kubernetes') };
-    await this.objects.commitUpdate(nsType, entry, next, { subresource: 'finalize', fieldManager: 'namespace-controller' });
+    next.spec = {
+      ...next.spec,
+      finalizers: (next.spec?.finalizers ?? []).filter((f: string) => f !== 'kubernetes'),
+    };
+    await this.objects.commitUpdate(nsType, entry, next, {
+      subresource: 'finalize',
+      fieldManager: 'namespace-controller',
+    });
   }
 }

@@ -14,5 +14,7 @@ export function refOfKey(registry: ResourceRegistry, key: string): ObjectRef | u
   const plural = parts[2]!;
   const type = registry.all().find((t) => t.group === group && t.plural === plural);
   if (!type) return undefined;
-  return type.namespaced ? { type, namespace: parts[3], name: parts[4]! } : { type, namespace: undefined, name: parts[3]! };
+  return type.namespaced
+    ? { type, namespace: parts[3], name: parts[4]! }
+    : { type, namespace: undefined, name: parts[3]! };
 }

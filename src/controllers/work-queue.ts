@@ -84,7 +84,8 @@ export class WorkQueue {
       const n = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, n);
       const delay = Math.min(this.max, this.base * 2 ** (n - 1));
-      if (n === 1 || n % 10 === 0) console.warn(`controller: ${key}: ${(err as Error).message} (retry ${n} in ${delay} ms)`);
+      if (n === 1 || n % 10 === 0)
+        console.warn(`controller: ${key}: ${(err as Error).message} (retry ${n} in ${delay} ms)`);
       this.addAfter(key, delay);
     } finally {
       this.processing.delete(key);

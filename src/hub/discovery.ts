@@ -22,15 +22,26 @@ const EXTRA_SUBRESOURCES: Record<string, SubresourceInfo[]> = {
     { name: 'log', kind: 'Pod', verbs: ['get'] },
   ],
   '/namespaces': [{ name: 'finalize', kind: 'Namespace', verbs: ['update'] }],
-  '/serviceaccounts': [{ name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] }],
-  'certificates.k8s.io/certificatesigningrequests': [{ name: 'approval', kind: 'CertificateSigningRequest', verbs: ['get', 'patch', 'update'] }],
+  '/serviceaccounts': [
+    { name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] },
+  ],
+  'certificates.k8s.io/certificatesigningrequests': [
+    { name: 'approval', kind: 'CertificateSigningRequest', verbs: ['get', 'patch', 'update'] },
+  ],
 };
 
 function subresourcesOf(type: ResourceType): SubresourceInfo[] {
   const subs: SubresourceInfo[] = [];
-  if (type.subresources.status) subs.push({ name: 'status', kind: type.kind, verbs: ['get', 'patch', 'update'] });
+  if (type.subresources.status)
+    subs.push({ name: 'status', kind: type.kind, verbs: ['get', 'patch', 'update'] });
   if (type.subresources.scale) {
-    subs.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] });
+    subs.push({
+      name: 'scale',
+      kind: 'Scale',
+      group: 'autoscaling',
+      version: 'v1',
+      verbs: ['get', 'patch', 'update'],
+    });
   }
   subs.push(...(EXTRA_SUBRESOURCES[`${type.group}/${type.plural}`] ?? []));
   return subs;
@@ -127,7 +138,12 @@ export class Discovery {
         });
       }
     }
-    return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+    return {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: group ? `${group}/${version}` : version,
+      resources,
+    };
   }
 
   private aggregated(format: string, core: boolean): unknown {
@@ -150,7 +166,11 @@ export class Discovery {
             ...(type.categories.length ? { categories: type.categories } : {}),
             subresources: subresourcesOf(type).map((sub) => ({
               subresource: sub.name,
-              responseKind: { group: sub.group ?? type.group, version: sub.version ?? type.version, kind: sub.kind },
+              responseKind: {
+                group: sub.group ?? type.group,
+                version: sub.version ?? type.version,
+                kind: sub.kind,
+              },
               verbs: sub.verbs,
             })),
           })),

@@ -2,9 +2,10 @@
  * The composition root of the hub: opens the store, builds the registry and services, starts the
  * in-hub controllers and the HTTPS front door. `minato up` and the tests start hubs through here.
  */
-import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
+
 import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { CrdController } from '../controllers/crd-controller.js';
 import { GarbageCollector } from '../controllers/garbage-collector.js';
 import { NamespaceController } from '../controllers/namespace-controller.js';
@@ -12,20 +13,25 @@ import { ensureClusterPki, identityFromPeerCertificate, writeAdminKubeconfig } f
 import { SqliteStore } from '../store/sqlite-store.js';
 import { Discovery } from './discovery.js';
 import { ResourceHandler } from './http/resource-handler.js';
-import { type UserInfo, createFrontDoor, peerCertificateOf } from './http/server.js';
-import { ObjectService } from './objects/object-service.js';
+import { createFrontDoor, peerCertificateOf, type UserInfo } from './http/server.js';
 import { createObjectHooks } from './objects/object-hooks.js';
-import { OpenApiService } from './openapi-service.js';
+import { ObjectService } from './objects/object-service.js';
 import { PatchService } from './objects/patch-service.js';
-import { decodeProtobufObject } from './protobuf/index.js';
+import { OpenApiService } from './openapi-service.js';
 import { tableForResourceType } from './printers/index.js';
+import { decodeProtobufObject } from './protobuf/index.js';
 import { builtinResourceTypes } from './registry/builtin-types.js';
 import { ResourceRegistry } from './registry/resource-registry.js';
 import { SchemaRegistry } from './schema/schema-registry.js';
 import { createSubresources } from './subresources/index.js';
 import { virtualCreate } from './subresources/reviews.js';
 
-export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0+minato', platform: `${process.platform}/${process.arch}` };
+export const KUBERNETES_VERSION = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0+minato',
+  platform: `${process.platform}/${process.arch}`,
+};
 
 export interface HubOptions {
   dataDir: string;
@@ -35,6 +41,8 @@ export interface HubOptions {
   /** Extra names or IPs the serving certificate must carry. */
   advertise?: string[];
   log?: (line: string) => void;
+  /** Watch history kept for resumption, in events; older resourceVersions get 410 Expired. */
+  watchHistory?: number;
 }
 
 export interface RunningHub {
@@ -54,7 +62,12 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   for (const change of pki.changes) log(`pki: ${change.file}: ${change.reason}`);
   for (const warning of pki.warnings) log(`pki: warning: ${warning}`);
 
-  const store = new SqliteStore({ path: join(options.dataDir, 'state.db') });
+  const store = new SqliteStore({
+    path: join(options.dataDir, 'state.db'),
+    ...(options.watchHistory
+      ? { minHistoryEvents: options.watchHistory, maxHistoryEvents: options.watchHistory }
+      : {}),
+  });
   const registry = new ResourceRegistry(builtinResourceTypes());
   const schemas = new SchemaRegistry();
   let crds: CrdController | undefined;
@@ -63,7 +76,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     registry,
     createObjectHooks(schemas, {
       afterWrite: (type, _event, obj) => {
-        if (type.group === 'apiextensions.k8s.io' && type.kind === 'CustomResourceDefinition' && !obj.metadata.deletionTimestamp) {
+        if (
+          type.group === 'apiextensions.k8s.io' &&
+          type.kind === 'CustomResourceDefinition' &&
+          !obj.metadata.deletionTimestamp
+        ) {
           crds?.serve(obj);
         }
       },
@@ -142,6 +159,11 @@ async function ensureDefaultNamespaces(objects: ObjectService): Promise<void> {
   const nsType = objects.registry.lookup('', 'v1', 'namespaces')!;
   for (const name of DEFAULT_NAMESPACES) {
     if (objects.find(nsType, undefined, name)) continue;
-    await objects.create(nsType, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldManager: 'minato' });
+    await objects.create(
+      nsType,
+      undefined,
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+      { fieldManager: 'minato' },
+    );
   }
 }

@@ -1,7 +1,7 @@
 /** Serves /openapi/v3 and its per-group-version documents, rebuilt only when the registry changes. */
 import { createHash } from 'node:crypto';
 import type { ResourceRegistry } from './registry/resource-registry.js';
-import { openApiV3Document, openApiV3Root } from './schema/openapi.js';
+import { openApiV3Document } from './schema/openapi.js';
 import type { SchemaRegistry } from './schema/schema-registry.js';
 
 export class OpenApiService {
@@ -29,13 +29,20 @@ export class OpenApiService {
       for (const version of versions) {
         const gv = group ? `${group}/${version}` : version;
         const path = group ? `apis/${group}/${version}` : `api/${version}`;
-        const json = JSON.stringify(openApiV3Document(gv, this.registry.inGroupVersion(group, version), this.schemas));
+        const json = JSON.stringify(
+          openApiV3Document(gv, this.registry.inGroupVersion(group, version), this.schemas),
+        );
         this.documents.set(path, json);
         hashes[path] = createHash('sha256').update(json).digest('hex').slice(0, 32).toUpperCase();
       }
     }
     this.root = JSON.stringify({
-      paths: Object.fromEntries(Object.entries(hashes).map(([path, hash]) => [path, { serverRelativeURL: `/openapi/v3/${path}?hash=${hash}` }])),
+      paths: Object.fromEntries(
+        Object.entries(hashes).map(([path, hash]) => [
+          path,
+          { serverRelativeURL: `/openapi/v3/${path}?hash=${hash}` },
+        ]),
+      ),
     });
   }
 }

@@ -39,9 +39,18 @@ test('revisions are monotonic and set resourceVersion', async () => {
 test('optimistic concurrency and existence checks', async () => {
   const store = new SqliteStore({ path: ':memory:' });
   await store.create('/core/configmaps/default/a', cm('a'));
-  await assert.rejects(store.create('/core/configmaps/default/a', cm('a')), (e) => isStoreError(e) && e.kind === 'AlreadyExists');
-  await assert.rejects(store.update('/core/configmaps/default/a', cm('a'), 99), (e) => isStoreError(e) && e.kind === 'Conflict');
-  await assert.rejects(store.delete('/core/configmaps/default/zz'), (e) => isStoreError(e) && e.kind === 'NotFound');
+  await assert.rejects(
+    store.create('/core/configmaps/default/a', cm('a')),
+    (e) => isStoreError(e) && e.kind === 'AlreadyExists',
+  );
+  await assert.rejects(
+    store.update('/core/configmaps/default/a', cm('a'), 99),
+    (e) => isStoreError(e) && e.kind === 'Conflict',
+  );
+  await assert.rejects(
+    store.delete('/core/configmaps/default/zz'),
+    (e) => isStoreError(e) && e.kind === 'NotFound',
+  );
   await store.close();
 });
 
@@ -124,7 +133,9 @@ test(
 
 test('writes in one turn share one commit and all resolve', async () => {
   const store = new SqliteStore({ path: ':memory:' });
-  const writes = Array.from({ length: 100 }, (_, i) => store.create(`/core/configmaps/default/c${i}`, cm(`c${i}`)));
+  const writes = Array.from({ length: 100 }, (_, i) =>
+    store.create(`/core/configmaps/default/c${i}`, cm(`c${i}`)),
+  );
   const entries = await Promise.all(writes);
   assert.deepEqual(
     entries.map((e) => e.rev),

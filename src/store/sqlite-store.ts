@@ -3,7 +3,15 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { expired } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
-import { type Entry, type EventType, type ListResult, type Store, StoreError, type StoreEvent, type Unsubscribe } from './store.js';
+import {
+  type Entry,
+  type EventType,
+  type ListResult,
+  type Store,
+  StoreError,
+  type StoreEvent,
+  type Unsubscribe,
+} from './store.js';
 import { WatchHub } from './watch-hub.js';
 
 export interface SqliteStoreOptions {
@@ -78,8 +86,12 @@ export class SqliteStore implements Store {
         'INSERT INTO objects (key, rev, create_rev, value) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET rev = excluded.rev, value = excluded.value',
       ),
       remove: this.db.prepare('DELETE FROM objects WHERE key = ?'),
-      logEvent: this.db.prepare('INSERT INTO events (rev, key, type, create_rev, value, prev) VALUES (?, ?, ?, ?, ?, ?)'),
-      setMeta: this.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value'),
+      logEvent: this.db.prepare(
+        'INSERT INTO events (rev, key, type, create_rev, value, prev) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      setMeta: this.db.prepare(
+        'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value',
+      ),
       compactLog: this.db.prepare('DELETE FROM events WHERE rev <= ?'),
     };
     this.load();
@@ -126,7 +138,8 @@ export class SqliteStore implements Store {
   update(key: string, object: KubeObject, expectedRev?: number): Promise<Entry> {
     const previous = this.objects.get(key);
     if (!previous) return Promise.reject(new StoreError('NotFound', key));
-    if (expectedRev !== undefined && expectedRev !== previous.rev) return Promise.reject(new StoreError('Conflict', key));
+    if (expectedRev !== undefined && expectedRev !== previous.rev)
+      return Promise.reject(new StoreError('Conflict', key));
     const rev = ++this.rev;
     const entry = makeEntry(key, rev, previous.createRev, object);
     return this.apply({ type: 'MODIFIED', rev, entry, previous });
@@ -135,7 +148,8 @@ export class SqliteStore implements Store {
   delete(key: string, expectedRev?: number): Promise<Entry> {
     const previous = this.objects.get(key);
     if (!previous) return Promise.reject(new StoreError('NotFound', key));
-    if (expectedRev !== undefined && expectedRev !== previous.rev) return Promise.reject(new StoreError('Conflict', key));
+    if (expectedRev !== undefined && expectedRev !== previous.rev)
+      return Promise.reject(new StoreError('Conflict', key));
     const rev = ++this.rev;
     // Like Kubernetes, a deleted object is reported with the revision of its deletion.
     const entry = makeEntry(key, rev, previous.createRev, previous.object);
@@ -223,6 +237,8 @@ export class SqliteStore implements Store {
       this.watchers.publish(write.event);
       write.resolve(write.event.entry);
     }
+    // The count bound is enforced as history grows; the age bound by the hub's periodic call.
+    if (this.history.length > this.opts.maxHistoryEvents) this.compactByPolicy(now);
   }
 
   private persist(event: StoreEvent): void {
@@ -273,7 +289,9 @@ export class SqliteStore implements Store {
 
   private load(): void {
     const meta = new Map<string, number>(
-      (this.db.prepare('SELECT name, value FROM meta').all() as { name: string; value: number }[]).map((r) => [r.name, r.value]),
+      (this.db.prepare('SELECT name, value FROM meta').all() as { name: string; value: number }[]).map(
+        (r) => [r.name, r.value],
+      ),
     );
     this.compacted = meta.get('compacted') ?? 0;
     let maxRev = Math.max(this.compacted, meta.get('revision') ?? 0);
@@ -288,7 +306,9 @@ export class SqliteStore implements Store {
       this.applyToMemory({ type: 'ADDED', rev: row.rev, entry, previous: undefined });
       if (row.rev > maxRev) maxRev = row.rev;
     }
-    const events = this.db.prepare('SELECT rev, key, type, create_rev, value, prev FROM events WHERE rev > ? ORDER BY rev').iterate(this.compacted) as Iterable<{
+    const events = this.db
+      .prepare('SELECT rev, key, type, create_rev, value, prev FROM events WHERE rev > ? ORDER BY rev')
+      .iterate(this.compacted) as Iterable<{
       rev: number;
       key: string;
       type: number;
@@ -300,7 +320,8 @@ export class SqliteStore implements Store {
     for (const row of events) {
       const type = EVENT_TYPES[row.type]!;
       const entry = entryFromJson(row.key, row.rev, row.create_rev, row.value);
-      const previous = row.prev === null ? undefined : previousEntryFromJson(row.key, row.create_rev, row.prev);
+      const previous =
+        row.prev === null ? undefined : previousEntryFromJson(row.key, row.create_rev, row.prev);
       this.history.push({ event: { type, rev: row.rev, entry, previous }, at: loadedAt });
       if (row.rev > maxRev) maxRev = row.rev;
     }

@@ -5,10 +5,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify as toYaml } from 'yaml';
 import {
-  type DeleteOptionsLike,
-  type KubeObject,
   badRequest,
+  type DeleteOptionsLike,
   isPlainObject,
+  type KubeObject,
   methodNotAllowed,
   notFound,
 } from '../../api/index.js';
@@ -17,7 +17,7 @@ import type { ResourceRegistry } from '../registry/resource-registry.js';
 import type { ResourceType } from '../registry/resource-type.js';
 import { groupVersion } from '../registry/resource-type.js';
 import { decodeObjectBody, mediaType, readBody } from '../request/body.js';
-import { type ObjectFormat, negotiateObjectFormat } from '../request/negotiate.js';
+import { negotiateObjectFormat, type ObjectFormat } from '../request/negotiate.js';
 import type { ResourceRequest } from '../request/request-info.js';
 import { addWarnings, sendJson, sendRaw, successStatus } from './respond.js';
 import { streamWatch } from './watch-stream.js';
@@ -43,7 +43,12 @@ export interface ResourceHandlerDeps {
   registry: ResourceRegistry;
   decodeProtobuf(body: Buffer): unknown;
   table(type: ResourceType, objects: KubeObject[], options: TableOptions): unknown;
-  patch(type: ResourceType, namespace: string | undefined, name: string, request: PatchRequest): Promise<{ object: KubeObject; warnings: string[]; created: boolean }>;
+  patch(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    request: PatchRequest,
+  ): Promise<{ object: KubeObject; warnings: string[]; created: boolean }>;
   /** Subresources with their own semantics (eviction, binding, scale, token, log, approval…). */
   subresource(type: ResourceType, name: string): SubresourceHandler | undefined;
   /** Requests that create a response instead of an object (access reviews, token reviews). */
@@ -80,7 +85,9 @@ export class ResourceHandler {
       );
     }
     if (!type.namespaced && target.namespace !== undefined) {
-      throw notFound(type.plural, type.group, target.name ?? '').withMessage(`the server could not find the requested resource`);
+      throw notFound(type.plural, type.group, target.name ?? '').withMessage(
+        `the server could not find the requested resource`,
+      );
     }
     const namespace = type.namespaced ? target.namespace : undefined;
     const method = req.method ?? 'GET';
@@ -88,12 +95,25 @@ export class ResourceHandler {
 
     if (target.subresource && !['status'].includes(target.subresource)) {
       const special = target.name ? this.deps.subresource(type, target.subresource) : undefined;
-      if (!special) throw notFound(type.plural, type.group, target.name ?? '').withMessage('the server could not find the requested resource');
-      await special({ req, res, url, type, namespace, name: target.name!, readObject: () => this.readObject(req) });
+      if (!special)
+        throw notFound(type.plural, type.group, target.name ?? '').withMessage(
+          'the server could not find the requested resource',
+        );
+      await special({
+        req,
+        res,
+        url,
+        type,
+        namespace,
+        name: target.name!,
+        readObject: () => this.readObject(req),
+      });
       return;
     }
     if (target.subresource === 'status' && !type.subresources.status) {
-      throw notFound(type.plural, type.group, target.name ?? '').withMessage('the server could not find the requested resource');
+      throw notFound(type.plural, type.group, target.name ?? '').withMessage(
+        'the server could not find the requested resource',
+      );
     }
 
     if (!target.name) {
@@ -131,7 +151,9 @@ export class ResourceHandler {
           ).withCode(415, 'UnsupportedMediaType');
         }
         if (patchType === 'apply' && !writeOptions.fieldManager) {
-          throw badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+          throw badRequest(
+            'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+          );
         }
         const body = await readBody(req);
         const result = await this.deps.patch(type, namespace, name, {
@@ -149,7 +171,12 @@ export class ResourceHandler {
         return sendJson(
           res,
           200,
-          successStatus({ name, group: type.group || undefined, kind: type.plural, uid: result.object.metadata.uid }),
+          successStatus({
+            name,
+            group: type.group || undefined,
+            kind: type.plural,
+            uid: result.object.metadata.uid,
+          }),
         );
       }
       case 'POST':
@@ -159,7 +186,13 @@ export class ResourceHandler {
     }
   }
 
-  private async list(req: IncomingMessage, res: ServerResponse, type: ResourceType, namespace: string | undefined, query: URLSearchParams) {
+  private async list(
+    req: IncomingMessage,
+    res: ServerResponse,
+    type: ResourceType,
+    namespace: string | undefined,
+    query: URLSearchParams,
+  ) {
     if (!type.verbs.includes('list')) throw methodNotAllowed(`list is not supported on ${type.plural}`);
     const format = negotiateObjectFormat(req.headers.accept);
     const limit = query.get('limit');
@@ -198,7 +231,13 @@ export class ResourceHandler {
     return sendRaw(res, 200, json);
   }
 
-  private watch(req: IncomingMessage, res: ServerResponse, type: ResourceType, namespace: string | undefined, query: URLSearchParams) {
+  private watch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    type: ResourceType,
+    namespace: string | undefined,
+    query: URLSearchParams,
+  ) {
     if (!type.verbs.includes('watch')) throw methodNotAllowed(`watch is not supported on ${type.plural}`);
     const format = negotiateObjectFormat(req.headers.accept);
     const timeout = query.get('timeoutSeconds');
@@ -217,14 +256,23 @@ export class ResourceHandler {
       timeoutSeconds: timeout ? parseNonNegative(timeout, 'timeoutSeconds') : undefined,
       encodeObject:
         format === 'table'
-          ? (object, resourceVersion) => JSON.stringify(this.deps.table(type, [object], { includeObject: includeObjectOf(query), resourceVersion }))
+          ? (object, resourceVersion) =>
+              JSON.stringify(
+                this.deps.table(type, [object], { includeObject: includeObjectOf(query), resourceVersion }),
+              )
           : format === 'partial-metadata'
             ? (object) => JSON.stringify(partialMetadata(object))
             : undefined,
     });
   }
 
-  private async create(req: IncomingMessage, res: ServerResponse, type: ResourceType, namespace: string | undefined, query: URLSearchParams) {
+  private async create(
+    req: IncomingMessage,
+    res: ServerResponse,
+    type: ResourceType,
+    namespace: string | undefined,
+    query: URLSearchParams,
+  ) {
     if (!type.verbs.includes('create')) throw methodNotAllowed(`create is not supported on ${type.plural}`);
     const body = (await this.readObject(req)) as KubeObject;
     const virtual = this.deps.virtualCreate(type, body, req);
@@ -234,8 +282,15 @@ export class ResourceHandler {
     return this.sendObject(req, res, 201, type, result.object);
   }
 
-  private async deleteCollection(req: IncomingMessage, res: ServerResponse, type: ResourceType, namespace: string | undefined, query: URLSearchParams) {
-    if (!type.verbs.includes('deletecollection')) throw methodNotAllowed(`deletecollection is not supported on ${type.plural}`);
+  private async deleteCollection(
+    req: IncomingMessage,
+    res: ServerResponse,
+    type: ResourceType,
+    namespace: string | undefined,
+    query: URLSearchParams,
+  ) {
+    if (!type.verbs.includes('deletecollection'))
+      throw methodNotAllowed(`deletecollection is not supported on ${type.plural}`);
     const options = await this.deleteOptions(req, query);
     const dryRun = query.getAll('dryRun').includes('All');
     const { items } = this.deps.objects.list(type, namespace, {
@@ -245,26 +300,45 @@ export class ResourceHandler {
     const remaining: KubeObject[] = [];
     for (const item of items) {
       try {
-        const result = await this.deps.objects.delete(type, item.metadata.namespace, item.metadata.name!, options, dryRun);
+        const result = await this.deps.objects.delete(
+          type,
+          item.metadata.namespace,
+          item.metadata.name!,
+          options,
+          dryRun,
+        );
         if (!result.deleted) remaining.push(result.object);
       } catch (err) {
         // Gone in the meantime is what the caller wanted anyway.
         if ((err as { code?: number }).code !== 404) throw err;
       }
     }
-    const head = { kind: type.listKind, apiVersion: groupVersion(type), metadata: { resourceVersion: String(this.deps.objects.store.revision) } };
+    const head = {
+      kind: type.listKind,
+      apiVersion: groupVersion(type),
+      metadata: { resourceVersion: String(this.deps.objects.store.revision) },
+    };
     return sendJson(res, 200, { ...head, items: remaining });
   }
 
-  private sendObject(req: IncomingMessage, res: ServerResponse, code: number, type: ResourceType, object: KubeObject): void {
+  private sendObject(
+    req: IncomingMessage,
+    res: ServerResponse,
+    code: number,
+    type: ResourceType,
+    object: KubeObject,
+  ): void {
     const format: ObjectFormat = negotiateObjectFormat(req.headers.accept);
     if (format === 'table') {
       const url = new URL(req.url ?? '/', 'https://hub');
-      return sendJson(res, code, this.deps.table(type, [object], { includeObject: includeObjectOf(url.searchParams), resourceVersion: object.metadata.resourceVersion ?? '' }));
-    }
-    if (format === 'partial-metadata') return sendJson(res, code, partialMetadata(object));
-    if (format === 'yaml') return sendRaw(res, code, toYaml(object), 'application/yaml');
-    sendJson(res, code, object);
+      const table = this.deps.table(type, [object], {
+        includeObject: includeObjectOf(url.searchParams),
+        resourceVersion: object.metadata.resourceVersion ?? '',
+      });
+      sendJson(res, code, table);
+    } else if (format === 'partial-metadata') sendJson(res, code, partialMetadata(object));
+    else if (format === 'yaml') sendRaw(res, code, toYaml(object), 'application/yaml');
+    else sendJson(res, code, object);
   }
 
   private async readObject(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -274,10 +348,13 @@ export class ResourceHandler {
 
   private writeOptions(req: IncomingMessage, query: URLSearchParams): WriteOptions {
     const dryRun = query.getAll('dryRun');
-    if (dryRun.some((d) => d !== 'All')) throw badRequest(`dryRun: Unsupported value: "${dryRun.join(',')}": supported values: "All"`);
+    if (dryRun.some((d) => d !== 'All'))
+      throw badRequest(`dryRun: Unsupported value: "${dryRun.join(',')}": supported values: "All"`);
     const validation = query.get('fieldValidation') ?? 'Warn';
     if (!['Ignore', 'Warn', 'Strict'].includes(validation)) {
-      throw badRequest(`fieldValidation: Unsupported value: "${validation}": supported values: "Ignore", "Warn", "Strict"`);
+      throw badRequest(
+        `fieldValidation: Unsupported value: "${validation}": supported values: "Ignore", "Warn", "Strict"`,
+      );
     }
     const fieldManager = query.get('fieldManager') ?? undefined;
     if (fieldManager !== undefined && (fieldManager.length > 128 || /[^\x20-\x7e]/.test(fieldManager))) {
@@ -294,7 +371,9 @@ export class ResourceHandler {
     const body = await readBody(req);
     let options: DeleteOptionsLike = {};
     if (body.length > 0) {
-      const decoded = decodeObjectBody(body, req.headers['content-type'], (buf) => this.deps.decodeProtobuf(buf));
+      const decoded = decodeObjectBody(body, req.headers['content-type'], (buf) =>
+        this.deps.decodeProtobuf(buf),
+      );
       if (!isPlainObject(decoded)) throw badRequest('DeleteOptions must be an object');
       options = decoded as DeleteOptionsLike;
     }
@@ -302,8 +381,13 @@ export class ResourceHandler {
     if (grace !== null) options.gracePeriodSeconds = Number(grace);
     const policy = query.get('propagationPolicy');
     if (policy) options.propagationPolicy = policy as DeleteOptionsLike['propagationPolicy'];
-    if (options.gracePeriodSeconds !== undefined && (!Number.isFinite(options.gracePeriodSeconds) || options.gracePeriodSeconds < 0)) {
-      throw badRequest(`gracePeriodSeconds: Invalid value: ${options.gracePeriodSeconds}: must be a non-negative integer`);
+    if (
+      options.gracePeriodSeconds !== undefined &&
+      (!Number.isFinite(options.gracePeriodSeconds) || options.gracePeriodSeconds < 0)
+    ) {
+      throw badRequest(
+        `gracePeriodSeconds: Invalid value: ${options.gracePeriodSeconds}: must be a non-negative integer`,
+      );
     }
     return options;
   }
@@ -315,7 +399,8 @@ function isTrue(value: string | null): boolean {
 
 function parseNonNegative(value: string, name: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw badRequest(`${name}: Invalid value: "${value}": must be a non-negative integer`);
+  if (!Number.isInteger(n) || n < 0)
+    throw badRequest(`${name}: Invalid value: "${value}": must be a non-negative integer`);
   return n;
 }
 

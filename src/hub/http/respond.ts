@@ -2,23 +2,38 @@
 import type { ServerResponse } from 'node:http';
 import { type ApiError, toApiError } from '../../api/index.js';
 
-export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
+export function sendJson(
+  res: ServerResponse,
+  code: number,
+  body: unknown,
+  contentType = 'application/json',
+): void {
   sendRaw(res, code, typeof body === 'string' ? body : JSON.stringify(body), contentType);
 }
 
-export function sendRaw(res: ServerResponse, code: number, text: string, contentType = 'application/json'): void {
+export function sendRaw(
+  res: ServerResponse,
+  code: number,
+  text: string,
+  contentType = 'application/json',
+): void {
   if (res.headersSent) {
     res.end();
     return;
   }
   const payload = Buffer.from(text, 'utf8');
-  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': payload.length, 'Cache-Control': 'no-cache, private' });
+  res.writeHead(code, {
+    'Content-Type': contentType,
+    'Content-Length': payload.length,
+    'Cache-Control': 'no-cache, private',
+  });
   res.end(payload);
 }
 
 export function sendError(res: ServerResponse, err: unknown): ApiError {
   const apiError = toApiError(err);
-  if (apiError.code >= 500) console.error('hub: internal error:', (apiError.cause as Error | undefined)?.stack ?? apiError.message);
+  if (apiError.code >= 500)
+    console.error('hub: internal error:', (apiError.cause as Error | undefined)?.stack ?? apiError.message);
   if (apiError.code === 429 && apiError.details?.retryAfterSeconds && !res.headersSent) {
     res.setHeader('Retry-After', String(apiError.details.retryAfterSeconds));
   }

@@ -4,7 +4,7 @@
  * Kubernetes Status; nothing a client sends may take the process down.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Server, createServer } from 'node:https';
+import { createServer, type Server } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { unauthorized } from '../../api/index.js';
 import type { Discovery } from '../discovery.js';
@@ -83,7 +83,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: FrontDoor
     const isRoot = path === '/api' || path === '/apis';
     const format = isRoot ? negotiated.format : 'legacy';
     const doc = deps.discovery.document(path, format);
-    if (doc !== undefined) return sendRaw(res, 200, doc, isRoot ? negotiated.contentType : 'application/json');
+    if (doc !== undefined)
+      return sendRaw(res, 200, doc, isRoot ? negotiated.contentType : 'application/json');
   }
   if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
     const doc = deps.openapi(path, url.searchParams);

@@ -4,7 +4,7 @@
  * reported the way the apiserver does it: an ERROR event carrying a 410 Status, then the stream ends.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type KubeObject, isApiError, toApiError } from '../../api/index.js';
+import { isApiError, type KubeObject, toApiError } from '../../api/index.js';
 import type { ObjectService, WatchOptions } from '../objects/object-service.js';
 import type { ResourceType } from '../registry/resource-type.js';
 import { groupVersion } from '../registry/resource-type.js';
@@ -26,9 +26,16 @@ export interface WatchStreamOptions {
 
 export function streamWatch(o: WatchStreamOptions): void {
   const { res } = o;
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Transfer-Encoding': 'chunked',
+  });
   res.flushHeaders();
-  let lastRv = o.options.resourceVersion && o.options.resourceVersion !== '0' ? o.options.resourceVersion : String(o.objects.store.revision);
+  let lastRv =
+    o.options.resourceVersion && o.options.resourceVersion !== '0'
+      ? o.options.resourceVersion
+      : String(o.objects.store.revision);
   let stopped = false;
   let unsubscribe: (() => void) | undefined;
   const timers: NodeJS.Timeout[] = [];
@@ -71,7 +78,11 @@ export function streamWatch(o: WatchStreamOptions): void {
         write(
           JSON.stringify({
             type: 'BOOKMARK',
-            object: { kind: o.type.kind, apiVersion: groupVersion(o.type), metadata: { resourceVersion: lastRv } },
+            object: {
+              kind: o.type.kind,
+              apiVersion: groupVersion(o.type),
+              metadata: { resourceVersion: lastRv },
+            },
           }),
         );
       }, BOOKMARK_INTERVAL_MS),

@@ -1,4 +1,11 @@
-import { type KubeObject, type StatusCause, fieldInvalid, fieldNotSupported, fieldRequired, isPlainObject } from '../../api/index.js';
+import {
+  fieldInvalid,
+  fieldNotSupported,
+  fieldRequired,
+  isPlainObject,
+  type KubeObject,
+  type StatusCause,
+} from '../../api/index.js';
 import type { KindStrategy, StrategyContext } from './strategy.js';
 
 const setDefault = <T>(obj: Record<string, unknown>, key: string, value: T): void => {
@@ -9,9 +16,14 @@ function defaultContainer(c: Record<string, unknown>): void {
   setDefault(c, 'terminationMessagePath', '/dev/termination-log');
   setDefault(c, 'terminationMessagePolicy', 'File');
   const image = typeof c.image === 'string' ? c.image : '';
-  setDefault(c, 'imagePullPolicy', image.endsWith(':latest') || !/[:@]/.test(image.split('/').pop() ?? '') ? 'Always' : 'IfNotPresent');
+  setDefault(
+    c,
+    'imagePullPolicy',
+    image.endsWith(':latest') || !/[:@]/.test(image.split('/').pop() ?? '') ? 'Always' : 'IfNotPresent',
+  );
   setDefault(c, 'resources', {});
-  for (const port of (c.ports as Record<string, unknown>[] | undefined) ?? []) setDefault(port, 'protocol', 'TCP');
+  for (const port of (c.ports as Record<string, unknown>[] | undefined) ?? [])
+    setDefault(port, 'protocol', 'TCP');
 }
 
 function defaultPodSpec(spec: Record<string, unknown>): void {
@@ -29,13 +41,19 @@ function validatePodSpec(spec: unknown, field: string): StatusCause[] {
   if (!isPlainObject(spec)) return [fieldRequired(field)];
   const causes: StatusCause[] = [];
   const containers = spec.containers;
-  if (!Array.isArray(containers) || containers.length === 0) causes.push(fieldRequired(`${field}.containers`));
+  if (!Array.isArray(containers) || containers.length === 0)
+    causes.push(fieldRequired(`${field}.containers`));
   const seen = new Set<string>();
   (Array.isArray(containers) ? containers : []).forEach((c, i) => {
     const at = `${field}.containers[${i}]`;
     if (!isPlainObject(c)) return;
     if (typeof c.name !== 'string' || c.name === '') causes.push(fieldRequired(`${at}.name`));
-    else if (seen.has(c.name)) causes.push({ reason: 'FieldValueDuplicate', field: `${at}.name`, message: `Duplicate value: "${c.name}"` });
+    else if (seen.has(c.name))
+      causes.push({
+        reason: 'FieldValueDuplicate',
+        field: `${at}.name`,
+        message: `Duplicate value: "${c.name}"`,
+      });
     else seen.add(c.name);
     if (typeof c.image !== 'string' || c.image === '') causes.push(fieldRequired(`${at}.image`));
   });
@@ -57,7 +75,9 @@ function selectorMatchesTemplate(obj: KubeObject): StatusCause[] {
   const labels = (obj.spec?.template?.metadata?.labels ?? {}) as Record<string, string>;
   for (const [k, v] of Object.entries(matchLabels)) {
     if (labels[k] !== v) {
-      return [fieldInvalid('spec.template.metadata.labels', labels, '`selector` does not match template `labels`')];
+      return [
+        fieldInvalid('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'),
+      ];
     }
   }
   return [];
@@ -87,7 +107,10 @@ function workload(defaults: (spec: Record<string, unknown>) => void): KindStrate
       if (isPlainObject(obj.spec?.template?.spec)) defaultPodSpec(obj.spec.template.spec);
     },
     validate(obj, old) {
-      const causes = [...selectorMatchesTemplate(obj), ...nonNegativeInt(obj.spec?.replicas, 'spec.replicas')];
+      const causes = [
+        ...selectorMatchesTemplate(obj),
+        ...nonNegativeInt(obj.spec?.replicas, 'spec.replicas'),
+      ];
       causes.push(...validatePodSpec(obj.spec?.template?.spec, 'spec.template.spec'));
       if (old && JSON.stringify(old.spec?.selector) !== JSON.stringify(obj.spec?.selector)) {
         causes.push(fieldInvalid('spec.selector', obj.spec?.selector, 'field is immutable'));
@@ -147,7 +170,11 @@ const service: KindStrategy = {
     const type = obj.spec?.type;
     if (!SERVICE_TYPES.includes(type)) causes.push(fieldNotSupported('spec.type', type, SERVICE_TYPES));
     const ports = obj.spec?.ports;
-    if (type !== 'ExternalName' && obj.spec?.clusterIP !== 'None' && (!Array.isArray(ports) || ports.length === 0)) {
+    if (
+      type !== 'ExternalName' &&
+      obj.spec?.clusterIP !== 'None' &&
+      (!Array.isArray(ports) || ports.length === 0)
+    ) {
       causes.push(fieldRequired('spec.ports'));
     }
     (Array.isArray(ports) ? ports : []).forEach((p: Record<string, unknown>, i: number) => {
@@ -178,7 +205,14 @@ const pod: KindStrategy = {
     if (old) {
       const changed = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
       const mutable = (spec: Record<string, unknown> | undefined) => {
-        const { containers, initContainers, activeDeadlineSeconds, tolerations, terminationGracePeriodSeconds, ...rest } = spec ?? {};
+        const {
+          containers,
+          initContainers,
+          activeDeadlineSeconds,
+          tolerations,
+          terminationGracePeriodSeconds,
+          ...rest
+        } = spec ?? {};
         const images = [containers, initContainers].map((list) =>
           ((list as Record<string, unknown>[] | undefined) ?? []).map(({ image, ...c }) => c),
         );
@@ -224,13 +258,24 @@ const secret: KindStrategy = {
     let total = 0;
     for (const [key, value] of Object.entries((obj.data ?? {}) as Record<string, unknown>)) {
       if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
-        causes.push(fieldInvalid(`data[${key}]`, key, "a valid config key must consist of alphanumeric characters, '-', '_' or '.'"));
+        causes.push(
+          fieldInvalid(
+            `data[${key}]`,
+            key,
+            "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+          ),
+        );
       }
       if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) {
         causes.push(fieldInvalid(`data[${key}]`, '<secret contents redacted>', 'must be base64-encoded'));
       } else total += value.length;
     }
-    if (total > 1024 * 1024 * 4 / 3) causes.push({ reason: 'FieldValueTooLong', field: 'data', message: 'Too long: must have at most 1048576 bytes' });
+    if (total > (1024 * 1024 * 4) / 3)
+      causes.push({
+        reason: 'FieldValueTooLong',
+        field: 'data',
+        message: 'Too long: must have at most 1048576 bytes',
+      });
     if (old && old.type !== obj.type) causes.push(fieldInvalid('type', obj.type, 'field is immutable'));
     return causes;
   },
@@ -240,7 +285,8 @@ const secret: KindStrategy = {
 function foldStringData(obj: KubeObject): void {
   if (!isPlainObject(obj.stringData)) return;
   obj.data = { ...(obj.data ?? {}) };
-  for (const [k, v] of Object.entries(obj.stringData)) obj.data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+  for (const [k, v] of Object.entries(obj.stringData))
+    obj.data[k] = Buffer.from(String(v), 'utf8').toString('base64');
   delete obj.stringData;
 }
 
@@ -250,7 +296,13 @@ const configMap: KindStrategy = {
     for (const field of ['data', 'binaryData'] as const) {
       for (const key of Object.keys((obj[field] ?? {}) as object)) {
         if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
-          causes.push(fieldInvalid(`${field}[${key}]`, key, "a valid config key must consist of alphanumeric characters, '-', '_' or '.'"));
+          causes.push(
+            fieldInvalid(
+              `${field}[${key}]`,
+              key,
+              "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+            ),
+          );
         }
       }
     }
@@ -282,12 +334,18 @@ export const BUILTIN_STRATEGIES: Record<string, KindStrategy> = {
     setDefault(spec, 'replicas', 1);
     setDefault(spec, 'revisionHistoryLimit', 10);
     setDefault(spec, 'progressDeadlineSeconds', 600);
-    setDefault(spec, 'strategy', { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } });
+    setDefault(spec, 'strategy', {
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' },
+    });
   }),
   'apps/ReplicaSet': workload((spec) => setDefault(spec, 'replicas', 1)),
   'apps/DaemonSet': workload((spec) => {
     setDefault(spec, 'revisionHistoryLimit', 10);
-    setDefault(spec, 'updateStrategy', { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
+    setDefault(spec, 'updateStrategy', {
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
+    });
   }),
   'policy/PodDisruptionBudget': keepStatus,
   'certificates.k8s.io/CertificateSigningRequest': keepStatus,

@@ -1,5 +1,5 @@
 /** Kubernetes name and label rules, with the messages kubectl users know. */
-import { type StatusCause, fieldInvalid } from '../../api/index.js';
+import { fieldInvalid, type StatusCause } from '../../api/index.js';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -47,7 +47,10 @@ export function validateQualifiedName(key: string, field: string): StatusCause[]
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   const name = slash >= 0 ? key.slice(slash + 1) : key;
   const causes: StatusCause[] = [];
-  if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))) {
+  if (
+    prefix !== undefined &&
+    (prefix.length === 0 || prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))
+  ) {
     causes.push(fieldInvalid(field, key, 'prefix part must be a lowercase RFC 1123 subdomain'));
   }
   if (name.length === 0 || name.length > 63 || !QUALIFIED_NAME_PART.test(name)) {
@@ -64,7 +67,8 @@ export function validateQualifiedName(key: string, field: string): StatusCause[]
 
 export function validateLabels(labels: unknown, field = 'metadata.labels'): StatusCause[] {
   if (labels === undefined || labels === null) return [];
-  if (typeof labels !== 'object' || Array.isArray(labels)) return [fieldInvalid(field, labels, 'must be a map of strings')];
+  if (typeof labels !== 'object' || Array.isArray(labels))
+    return [fieldInvalid(field, labels, 'must be a map of strings')];
   const causes: StatusCause[] = [];
   for (const [key, value] of Object.entries(labels)) {
     causes.push(...validateQualifiedName(key, field));
@@ -96,7 +100,11 @@ export function validateAnnotations(annotations: unknown, field = 'metadata.anno
     else total += key.length + value.length;
   }
   if (total > 256 * 1024) {
-    causes.push({ reason: 'FieldValueTooLong', field, message: `Too long: must have at most ${256 * 1024} bytes` });
+    causes.push({
+      reason: 'FieldValueTooLong',
+      field,
+      message: `Too long: must have at most ${256 * 1024} bytes`,
+    });
   }
   return causes;
 }

@@ -1,22 +1,26 @@
 /** Connects the ObjectService to the schema layer, kind strategies and field ownership. */
 import type { KubeObject } from '../../api/types.js';
 import type { ResourceType } from '../registry/resource-type.js';
-import { applyDefaults, pruneUnknownFields, validateObject } from '../schema/validate.js';
 import type { SchemaRegistry } from '../schema/schema-registry.js';
 import type { Schema } from '../schema/types.js';
-import { recordManagedFields } from './managed-fields.js';
+import { applyDefaults, pruneUnknownFields, validateObject } from '../schema/validate.js';
 import { strategyFor } from './builtin-strategies.js';
 import { crdStrategy } from './crd-strategy.js';
+import { recordManagedFields } from './managed-fields.js';
 import type { ObjectHooks } from './object-service.js';
 
 export function rootSchema(schemas: SchemaRegistry, type: ResourceType): Schema | undefined {
   return schemas.definition(type.schemaName);
 }
 
-export function createObjectHooks(schemas: SchemaRegistry, extra: Pick<ObjectHooks, 'afterWrite'> = {}): ObjectHooks {
+export function createObjectHooks(
+  schemas: SchemaRegistry,
+  extra: Pick<ObjectHooks, 'afterWrite'> = {},
+): ObjectHooks {
   return {
     strategy(type) {
-      if (type.group === 'apiextensions.k8s.io' && type.kind === 'CustomResourceDefinition') return crdStrategy(schemas);
+      if (type.group === 'apiextensions.k8s.io' && type.kind === 'CustomResourceDefinition')
+        return crdStrategy(schemas);
       return strategyFor(type.group, type.kind);
     },
     checkSchema(type, obj: KubeObject) {

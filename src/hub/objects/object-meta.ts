@@ -1,6 +1,6 @@
 /** Generic metadata rules every kind follows on create and update. */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type KubeObject, type StatusCause, fieldInvalid, fieldRequired } from '../../api/index.js';
+import { fieldInvalid, fieldRequired, type KubeObject, type StatusCause } from '../../api/index.js';
 import type { ResourceType } from '../registry/resource-type.js';
 import { type NameRule, validateAnnotations, validateLabels, validateName } from './names.js';
 
@@ -25,7 +25,8 @@ export function newUid(): string {
 export function validateMetadata(obj: KubeObject, type: ResourceType, nameRule: NameRule): StatusCause[] {
   const meta = obj.metadata;
   const causes: StatusCause[] = [];
-  if (!meta.name) causes.push(fieldRequired('metadata.name', 'Required value: name or generateName is required'));
+  if (!meta.name)
+    causes.push(fieldRequired('metadata.name', 'Required value: name or generateName is required'));
   else causes.push(...validateName(meta.name, nameRule));
   if (type.namespaced && !meta.namespace) causes.push(fieldRequired('metadata.namespace'));
   causes.push(...validateLabels(meta.labels), ...validateAnnotations(meta.annotations));
@@ -35,9 +36,16 @@ export function validateMetadata(obj: KubeObject, type: ResourceType, nameRule: 
     }
   });
   if ((meta.ownerReferences ?? []).filter((r) => r.controller).length > 1) {
-    causes.push(fieldInvalid('metadata.ownerReferences', meta.ownerReferences, 'Only one reference can have Controller set to true'));
+    causes.push(
+      fieldInvalid(
+        'metadata.ownerReferences',
+        meta.ownerReferences,
+        'Only one reference can have Controller set to true',
+      ),
+    );
   }
-  if (meta.finalizers && !Array.isArray(meta.finalizers)) causes.push(fieldInvalid('metadata.finalizers', meta.finalizers, 'must be a list'));
+  if (meta.finalizers && !Array.isArray(meta.finalizers))
+    causes.push(fieldInvalid('metadata.finalizers', meta.finalizers, 'must be a list'));
   return causes;
 }
 

@@ -5,16 +5,16 @@
  */
 import {
   ApiError,
-  type DeleteOptionsLike,
-  type KubeObject,
-  type StatusCause,
   alreadyExists,
   badRequest,
   conflict,
+  type DeleteOptionsLike,
   expired,
   forbidden,
   invalid,
+  type KubeObject,
   notFound,
+  type StatusCause,
 } from '../../api/index.js';
 import type { Entry, EventType, Store, StoreEvent } from '../../store/store.js';
 import { isStoreError } from '../../store/store.js';
@@ -87,7 +87,13 @@ export interface ObjectHooks {
   /** Drops unknown fields and applies schema defaults (custom resources). */
   normalize(type: ResourceType, obj: KubeObject): void;
   /** Records field ownership for a non-apply write. */
-  trackManagedFields(type: ResourceType, old: KubeObject | undefined, obj: KubeObject, manager: string, subresource?: string): void;
+  trackManagedFields(
+    type: ResourceType,
+    old: KubeObject | undefined,
+    obj: KubeObject,
+    manager: string,
+    subresource?: string,
+  ): void;
   /** Called after each committed change, e.g. to register a CRD's resources. */
   afterWrite?(type: ResourceType, event: EventType, obj: KubeObject): void;
 }
@@ -157,7 +163,8 @@ export class ObjectService {
     const result: ListResult = { items, itemsJson, resourceVersion: String(rv) };
     if (i < entries.length && items.length >= limit) {
       let remaining = 0;
-      for (let j = i; j < entries.length; j++) if (this.matches(type, entries[j]!.object, labels, fields)) remaining++;
+      for (let j = i; j < entries.length; j++)
+        if (this.matches(type, entries[j]!.object, labels, fields)) remaining++;
       if (remaining > 0) {
         result.continue = encodeContinue(rv, entries[i - 1]!.key);
         result.remainingItemCount = remaining;
@@ -184,12 +191,14 @@ export class ObjectService {
     if (!rvText || rvText === '0') {
       const { revision, entries } = this.store.list(prefix);
       for (const entry of entries) {
-        if (this.matches(type, entry.object, labels, fields)) send({ type: 'ADDED', object: entry.object, json: entry.json });
+        if (this.matches(type, entry.object, labels, fields))
+          send({ type: 'ADDED', object: entry.object, json: entry.json });
       }
       from = revision;
     } else {
       from = Number(rvText);
-      if (!Number.isInteger(from) || from < 0) throw badRequest(`invalid resourceVersion "${rvText}": must be an integer`);
+      if (!Number.isInteger(from) || from < 0)
+        throw badRequest(`invalid resourceVersion "${rvText}": must be an integer`);
       if (from < this.store.compactedRevision) throw expired(from, this.store.compactedRevision + 1);
     }
     return this.store.watch(prefix, from, (event: StoreEvent) => {
@@ -207,7 +216,12 @@ export class ObjectService {
 
   // ---- writes -----------------------------------------------------------------------------
 
-  async create(type: ResourceType, namespace: string | undefined, input: KubeObject, options: WriteOptions = {}): Promise<WriteResult> {
+  async create(
+    type: ResourceType,
+    namespace: string | undefined,
+    input: KubeObject,
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
     const obj = structuredClone(input);
     this.checkTypeMeta(type, obj);
     const meta = obj.metadata ?? {};
@@ -227,7 +241,8 @@ export class ObjectService {
     this.validate(type, obj, undefined, strategy);
     this.hooks.trackManagedFields(type, undefined, obj, options.fieldManager ?? 'unknown');
     if (options.dryRun) {
-      if (this.store.get(this.keyOf(type, meta.namespace, meta.name!))) throw alreadyExists(type.plural, type.group, meta.name!);
+      if (this.store.get(this.keyOf(type, meta.namespace, meta.name!)))
+        throw alreadyExists(type.plural, type.group, meta.name!);
       return { object: obj, warnings };
     }
     try {
@@ -256,7 +271,7 @@ export class ObjectService {
     const current = this.store.get(this.keyOf(type, namespace, name));
     if (!current) {
       if (options.allowCreate && !options.subresource) {
-        if (obj.metadata.name && obj.metadata.name !== name) throw this.nameMismatch(type, obj, name);
+        if (obj.metadata.name && obj.metadata.name !== name) throw this.nameMismatch(obj, name);
         obj.metadata.name = name;
         delete obj.metadata.resourceVersion;
         const result = await this.create(type, namespace, obj, options);
@@ -264,7 +279,7 @@ export class ObjectService {
       }
       throw notFound(type.plural, type.group, name);
     }
-    if (obj.metadata.name !== undefined && obj.metadata.name !== name) throw this.nameMismatch(type, obj, name);
+    if (obj.metadata.name !== undefined && obj.metadata.name !== name) throw this.nameMismatch(obj, name);
     obj.metadata.name = name;
     const requestedRv = obj.metadata.resourceVersion;
     if (requestedRv && requestedRv !== current.object.metadata.resourceVersion) {
@@ -303,12 +318,20 @@ export class ObjectService {
     if (!options.skipManagedFields) {
       this.hooks.trackManagedFields(type, old, next, options.fieldManager ?? 'unknown', options.subresource);
     }
-    if (meta.deletionTimestamp && (meta.finalizers ?? []).length === 0 && !this.pendingFinalization(type, next)) {
+    if (
+      meta.deletionTimestamp &&
+      (meta.finalizers ?? []).length === 0 &&
+      !this.pendingFinalization(type, next)
+    ) {
       // The last finalizer is gone: the deletion that was waiting on it completes now.
       if (options.dryRun) return { object: next, warnings: [] };
       return { object: await this.removeNow(type, current), warnings: [] };
     }
-    if (options.dryRun) return { object: { ...next, metadata: { ...meta, resourceVersion: old.metadata.resourceVersion } }, warnings: [] };
+    if (options.dryRun)
+      return {
+        object: { ...next, metadata: { ...meta, resourceVersion: old.metadata.resourceVersion } },
+        warnings: [],
+      };
     if (JSON.stringify(next) === JSON.stringify({ ...old, metadata: { ...old.metadata } })) {
       return { object: old, warnings: [] };
     }
@@ -322,10 +345,19 @@ export class ObjectService {
   }
 
   /** Combines an incoming object with the stored one according to the subresource being written. */
-  mergeForUpdate(type: ResourceType, old: KubeObject, incoming: KubeObject, subresource: string | undefined): KubeObject {
+  mergeForUpdate(
+    type: ResourceType,
+    old: KubeObject,
+    incoming: KubeObject,
+    subresource: string | undefined,
+  ): KubeObject {
     if (subresource === 'status') {
       // Only status changes; metadata and spec stay as stored.
-      return { ...structuredClone(old), status: incoming.status, metadata: { ...structuredClone(old.metadata), resourceVersion: undefined } };
+      return {
+        ...structuredClone(old),
+        status: incoming.status,
+        metadata: { ...structuredClone(old.metadata), resourceVersion: undefined },
+      };
     }
     const next = structuredClone(incoming);
     if (type.subresources.status) {
@@ -350,7 +382,12 @@ export class ObjectService {
     const old = current.object;
     const pre = options.preconditions;
     if (pre?.uid && pre.uid !== old.metadata.uid) {
-      throw conflict(type.plural, type.group, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
+      throw conflict(
+        type.plural,
+        type.group,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`,
+      );
     }
     if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) {
       throw conflict(
@@ -360,10 +397,16 @@ export class ObjectService {
         `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`,
       );
     }
-    const policy = options.propagationPolicy ?? (options.orphanDependents ? 'Orphan' : options.orphanDependents === false ? 'Background' : undefined);
+    const policy =
+      options.propagationPolicy ??
+      (options.orphanDependents ? 'Orphan' : options.orphanDependents === false ? 'Background' : undefined);
     if (policy && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
       throw invalid('DeleteOptions', '', '', [
-        { reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"` },
+        {
+          reason: 'FieldValueNotSupported',
+          field: 'propagationPolicy',
+          message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
+        },
       ]);
     }
     const next = structuredClone(old);
@@ -386,11 +429,12 @@ export class ObjectService {
     if (meta.finalizers.length === 0) delete meta.finalizers;
     const now = Date.now();
     const deadline = new Date(now + grace * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    if (!meta.deletionTimestamp || (grace < (meta.deletionGracePeriodSeconds ?? Number.POSITIVE_INFINITY))) {
+    if (!meta.deletionTimestamp || grace < (meta.deletionGracePeriodSeconds ?? Number.POSITIVE_INFINITY)) {
       meta.deletionTimestamp = deadline;
       meta.deletionGracePeriodSeconds = grace;
     }
-    if (type.group === '' && type.kind === 'Namespace') next.status = { ...next.status, phase: 'Terminating' };
+    if (type.group === '' && type.kind === 'Namespace')
+      next.status = { ...next.status, phase: 'Terminating' };
     if (dryRun) return { object: next, deleted: false };
     if (JSON.stringify(next) === JSON.stringify(old)) return { object: old, deleted: false };
     try {
@@ -431,8 +475,16 @@ export class ObjectService {
     return Math.max(0, Math.floor(grace));
   }
 
-  private validate(type: ResourceType, obj: KubeObject, old: KubeObject | undefined, strategy: KindStrategy): void {
-    const causes = [...validateMetadata(obj, type, strategy.nameRule ?? 'subdomain'), ...(strategy.validate?.(obj, old) ?? [])];
+  private validate(
+    type: ResourceType,
+    obj: KubeObject,
+    old: KubeObject | undefined,
+    strategy: KindStrategy,
+  ): void {
+    const causes = [
+      ...validateMetadata(obj, type, strategy.nameRule ?? 'subdomain'),
+      ...(strategy.validate?.(obj, old) ?? []),
+    ];
     if (causes.length > 0) throw invalid(type.kind, type.group, obj.metadata.name ?? '', causes);
   }
 
@@ -446,7 +498,8 @@ export class ObjectService {
         const list = unknownFields.map((f) => `unknown field "${f.replace(/^\./, '')}"`);
         throw badRequest(`strict decoding error: ${list.join(', ')}`);
       }
-      if (mode === 'Warn') for (const f of unknownFields) warnings.push(`unknown field "${f.replace(/^\./, '')}"`);
+      if (mode === 'Warn')
+        for (const f of unknownFields) warnings.push(`unknown field "${f.replace(/^\./, '')}"`);
     }
     this.hooks.normalize(type, obj);
     return warnings;
@@ -455,10 +508,18 @@ export class ObjectService {
   private checkTypeMeta(type: ResourceType, obj: KubeObject): void {
     const expected = groupVersion(type);
     if (obj.kind !== undefined && obj.kind !== type.kind) {
-      throw badRequest(`the kind "${obj.kind}" in the request body does not match the resource "${type.plural}" (kind "${type.kind}")`);
+      throw badRequest(
+        `the kind "${obj.kind}" in the request body does not match the resource "${type.plural}" (kind "${type.kind}")`,
+      );
     }
-    if (obj.apiVersion !== undefined && obj.apiVersion !== expected && !this.isOtherServedVersion(type, obj.apiVersion)) {
-      throw badRequest(`the apiVersion "${obj.apiVersion}" in the request body does not match the URL (expected "${expected}")`);
+    if (
+      obj.apiVersion !== undefined &&
+      obj.apiVersion !== expected &&
+      !this.isOtherServedVersion(type, obj.apiVersion)
+    ) {
+      throw badRequest(
+        `the apiVersion "${obj.apiVersion}" in the request body does not match the URL (expected "${expected}")`,
+      );
     }
     obj.kind = type.kind;
     obj.apiVersion = expected;
@@ -478,9 +539,14 @@ export class ObjectService {
       delete meta.namespace;
       return;
     }
-    if (!namespace) throw badRequest(`${type.plural} is namespaced: create it under /namespaces/{namespace}/${type.plural}`);
+    if (!namespace)
+      throw badRequest(
+        `${type.plural} is namespaced: create it under /namespaces/{namespace}/${type.plural}`,
+      );
     if (meta.namespace && meta.namespace !== namespace) {
-      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      throw badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
     }
     meta.namespace = namespace;
   }
@@ -490,30 +556,52 @@ export class ObjectService {
     const ns = this.find(nsType, undefined, namespace);
     if (!ns) throw notFound('namespaces', '', namespace);
     if (ns.metadata.deletionTimestamp) {
-      throw forbidden(`unable to create new content in namespace ${namespace} because it is being terminated`, {
-        name: namespace,
-        kind: 'namespaces',
-        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
-      });
+      throw forbidden(
+        `unable to create new content in namespace ${namespace} because it is being terminated`,
+        {
+          name: namespace,
+          kind: 'namespaces',
+          causes: [
+            {
+              reason: 'NamespaceTerminating',
+              message: `namespace ${namespace} is being terminated`,
+              field: 'metadata.namespace',
+            },
+          ],
+        },
+      );
     }
   }
 
-  private nameMismatch(type: ResourceType, obj: KubeObject, name: string): ApiError {
-    return badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+  private nameMismatch(obj: KubeObject, name: string): ApiError {
+    return badRequest(
+      `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`,
+    );
   }
 
   private parseFields(type: ResourceType, text: string | undefined): FieldSelector {
     const selector = parseFieldSelector(text);
     for (const req of selector) {
-      if (req.field !== 'metadata.name' && req.field !== 'metadata.namespace' && !type.fieldSelectors?.[req.field]) {
+      if (
+        req.field !== 'metadata.name' &&
+        req.field !== 'metadata.namespace' &&
+        !type.fieldSelectors?.[req.field]
+      ) {
         const known = ['metadata.name', 'metadata.namespace', ...Object.keys(type.fieldSelectors ?? {})];
-        throw badRequest(`"${req.field}" is not a known field selector: only ${known.map((k) => `"${k}"`).join(', ')}`);
+        throw badRequest(
+          `"${req.field}" is not a known field selector: only ${known.map((k) => `"${k}"`).join(', ')}`,
+        );
       }
     }
     return selector;
   }
 
-  private matches(type: ResourceType, obj: KubeObject, labels: LabelSelector, fields: FieldSelector): boolean {
+  private matches(
+    type: ResourceType,
+    obj: KubeObject,
+    labels: LabelSelector,
+    fields: FieldSelector,
+  ): boolean {
     if (labels.length > 0 && !matchesLabels(labels, obj.metadata.labels)) return false;
     if (fields.length === 0) return true;
     return matchesFields(fields, (field) => {
@@ -528,7 +616,8 @@ export class ObjectService {
       usedClusterIPs: () => {
         const svc = this.registry.lookup('', 'v1', 'services')!;
         const ips = new Set<string>();
-        for (const e of this.store.list(this.prefixOf(svc, undefined)).entries) if (e.object.spec?.clusterIP) ips.add(e.object.spec.clusterIP);
+        for (const e of this.store.list(this.prefixOf(svc, undefined)).entries)
+          if (e.object.spec?.clusterIP) ips.add(e.object.spec.clusterIP);
         return ips;
       },
     };

@@ -2,7 +2,7 @@
  * PATCH: decodes the body for its patch type, computes the new object from the stored one and
  * commits it through the ObjectService. Server-side apply may create the object.
  */
-import { type KubeObject, badRequest, conflict, isPlainObject, notFound } from '../../api/index.js';
+import { badRequest, conflict, isPlainObject, type KubeObject, notFound } from '../../api/index.js';
 import type { JsonObject, JsonValue } from '../../api/types.js';
 import type { PatchRequest } from '../http/resource-handler.js';
 import { applyJsonPatch } from '../patch/json-patch.js';
@@ -21,7 +21,12 @@ export class PatchService {
     private readonly schemas: SchemaRegistry,
   ) {}
 
-  async patch(type: ResourceType, namespace: string | undefined, name: string, request: PatchRequest): Promise<{ object: KubeObject; warnings: string[]; created: boolean }> {
+  async patch(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    request: PatchRequest,
+  ): Promise<{ object: KubeObject; warnings: string[]; created: boolean }> {
     const { patchType, options } = request;
     if (patchType === 'strategic' && !type.builtin) {
       throw badRequest(
@@ -34,8 +39,15 @@ export class PatchService {
     if (patchType === 'apply') {
       const applied = parseYamlDocument(request.body);
       if (!isPlainObject(applied)) throw badRequest('the apply body must be an object');
-      if (applied.metadata && isPlainObject(applied.metadata) && applied.metadata.name !== undefined && applied.metadata.name !== name) {
-        throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
+      if (
+        applied.metadata &&
+        isPlainObject(applied.metadata) &&
+        applied.metadata.name !== undefined &&
+        applied.metadata.name !== name
+      ) {
+        throw badRequest(
+          `the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`,
+        );
       }
       const result = apply(current?.object, applied, options.fieldManager!, {
         force: Boolean(options.force),
@@ -48,16 +60,24 @@ export class PatchService {
       });
       if (!current) {
         if (options.subresource) throw notFound(type.plural, type.group, name);
-        const created = await this.objects.create(type, namespace, { ...result.object, metadata: { ...result.object.metadata, name } }, {
-          ...options,
-          fieldManager: options.fieldManager,
-        });
+        const created = await this.objects.create(
+          type,
+          namespace,
+          { ...result.object, metadata: { ...result.object.metadata, name } },
+          {
+            ...options,
+            fieldManager: options.fieldManager,
+          },
+        );
         // create() records an Update entry; the apply's own entries are the truth for a created object.
         return { ...created, created: true };
       }
       const next = this.objects.mergeForUpdate(type, current.object, result.object, options.subresource);
       next.metadata.managedFields = result.managedFields;
-      const written = await this.objects.commitUpdate(type, current, next, { ...options, skipManagedFields: true });
+      const written = await this.objects.commitUpdate(type, current, next, {
+        ...options,
+        skipManagedFields: true,
+      });
       return { ...written, created: false };
     }
 
@@ -72,7 +92,12 @@ export class PatchService {
     // A resourceVersion in the patch is a precondition (kubectl label --resource-version).
     const rv = next.metadata?.resourceVersion;
     if (rv && rv !== current.object.metadata.resourceVersion) throw conflict(type.plural, type.group, name);
-    const merged = this.objects.mergeForUpdate(type, current.object, { ...next, metadata: { ...next.metadata } }, options.subresource);
+    const merged = this.objects.mergeForUpdate(
+      type,
+      current.object,
+      { ...next, metadata: { ...next.metadata } },
+      options.subresource,
+    );
     merged.kind = type.kind;
     merged.apiVersion = groupVersion(type);
     const written = await this.objects.commitUpdate(type, current, merged, options);

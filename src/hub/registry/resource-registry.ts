@@ -46,8 +46,8 @@ export class ResourceRegistry {
   groupVersions(): { group: string; versions: string[] }[] {
     const groups = new Map<string, Set<string>>();
     for (const t of this.byPath.values()) {
-      let set = groups.get(t.group);
-      if (!set) groups.set(t.group, (set = new Set()));
+      const set = groups.get(t.group) ?? new Set<string>();
+      groups.set(t.group, set);
       set.add(t.version);
     }
     return [...groups.entries()]

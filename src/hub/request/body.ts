@@ -57,14 +57,20 @@ export function parseYamlDocument(body: Buffer): unknown {
  * Decodes an object body by content type. Protobuf is decoded by the caller-supplied decoder so this
  * module stays free of the protobuf tables.
  */
-export function decodeObjectBody(body: Buffer, contentType: string | undefined, protobuf: BodyDecoder): Record<string, unknown> {
+export function decodeObjectBody(
+  body: Buffer,
+  contentType: string | undefined,
+  protobuf: BodyDecoder,
+): Record<string, unknown> {
   const type = mediaType(contentType);
   let value: unknown;
   if (type === 'application/json' || type === '*/*' || type === '') value = parseJson(body);
-  else if (type === 'application/yaml' || type === 'application/apply-patch+yaml') value = parseYamlDocument(body);
+  else if (type === 'application/yaml' || type === 'application/apply-patch+yaml')
+    value = parseYamlDocument(body);
   else if (type === 'application/vnd.kubernetes.protobuf') value = protobuf(body);
   else throw unsupportedMediaType(type);
-  if (!isPlainObject(value)) throw badRequest(`the request body must be a JSON object, got ${describe(value)}`);
+  if (!isPlainObject(value))
+    throw badRequest(`the request body must be a JSON object, got ${describe(value)}`);
   return value;
 }
 

@@ -30,7 +30,12 @@ export function negotiateObjectFormat(header: string | undefined): ObjectFormat 
   for (const entry of parseAccept(header)) {
     const { type, params } = entry;
     if (type === 'application/json' || type === '*/*' || type === 'application/*') {
-      if (params.as === 'Table' && params.g === 'meta.k8s.io' && (params.v === 'v1' || params.v === 'v1beta1')) return 'table';
+      if (
+        params.as === 'Table' &&
+        params.g === 'meta.k8s.io' &&
+        (params.v === 'v1' || params.v === 'v1beta1')
+      )
+        return 'table';
       if (params.as === 'PartialObjectMetadata' || params.as === 'PartialObjectMetadataList') {
         if (params.g === 'meta.k8s.io') return 'partial-metadata';
         continue;
@@ -41,19 +46,31 @@ export function negotiateObjectFormat(header: string | undefined): ObjectFormat 
     if (type === 'application/yaml') return 'yaml';
   }
   // Only protobuf (or something unknown) was offered; Kubernetes answers 406 here.
-  throw notAcceptable(`only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io`);
+  throw notAcceptable(
+    `only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io`,
+  );
 }
 
 export type DiscoveryFormat = 'legacy' | 'aggregated-v2' | 'aggregated-v2beta1';
 
 /** Discovery negotiates aggregated v2 or v2beta1 only when asked, echoing the exact media type back. */
-export function negotiateDiscovery(header: string | undefined): { format: DiscoveryFormat; contentType: string } {
+export function negotiateDiscovery(header: string | undefined): {
+  format: DiscoveryFormat;
+  contentType: string;
+} {
   for (const { type, params } of parseAccept(header)) {
     if (type !== 'application/json' && type !== '*/*') continue;
     if (params.g === 'apidiscovery.k8s.io' && params.as === 'APIGroupDiscoveryList') {
-      if (params.v === 'v2') return { format: 'aggregated-v2', contentType: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' };
+      if (params.v === 'v2')
+        return {
+          format: 'aggregated-v2',
+          contentType: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList',
+        };
       if (params.v === 'v2beta1') {
-        return { format: 'aggregated-v2beta1', contentType: 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList' };
+        return {
+          format: 'aggregated-v2beta1',
+          contentType: 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList',
+        };
       }
       continue;
     }

@@ -19,7 +19,8 @@ test('label selector operators', () => {
     ['app=web,tier in (front),minato.dev/class=drone', true],
     ['app=web,tier=back', false],
   ];
-  for (const [text, expected] of cases) assert.equal(matchesLabels(parseLabelSelector(text), labels), expected, text);
+  for (const [text, expected] of cases)
+    assert.equal(matchesLabels(parseLabelSelector(text), labels), expected, text);
 });
 
 test('bad label selectors are 400s that name the problem', () => {
@@ -27,14 +28,24 @@ test('bad label selectors are 400s that name the problem', () => {
     () => parseLabelSelector('app=we b'),
     (e) => isApiError(e) && e.code === 400 && /we b|invalid/.test(e.message),
   );
-  assert.throws(() => parseLabelSelector('-bad=x'), (e) => isApiError(e) && e.message.includes('-bad'));
+  assert.throws(
+    () => parseLabelSelector('-bad=x'),
+    (e) => isApiError(e) && e.message.includes('-bad'),
+  );
 });
 
 test('field selectors with =, == and != and empty values', () => {
-  const fields: Record<string, string> = { 'spec.nodeName': 'n1', 'status.phase': 'Running', 'involvedObject.namespace': '' };
+  const fields: Record<string, string> = {
+    'spec.nodeName': 'n1',
+    'status.phase': 'Running',
+    'involvedObject.namespace': '',
+  };
   const value = (f: string) => fields[f];
   assert.equal(matchesFields(parseFieldSelector('spec.nodeName=n1,status.phase!=Failed'), value), true);
   assert.equal(matchesFields(parseFieldSelector('spec.nodeName==n2'), value), false);
   assert.equal(matchesFields(parseFieldSelector('involvedObject.namespace='), value), true);
-  assert.throws(() => parseFieldSelector('nonsense'), (e) => isApiError(e) && e.code === 400);
+  assert.throws(
+    () => parseFieldSelector('nonsense'),
+    (e) => isApiError(e) && e.code === 400,
+  );
 });

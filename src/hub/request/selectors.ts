@@ -20,7 +20,8 @@ export interface FieldRequirement {
 
 export type FieldSelector = FieldRequirement[];
 
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 export function parseLabelSelector(text: string | undefined | null): LabelSelector {
@@ -38,7 +39,7 @@ function parseLabelTerm(term: string, whole: string): LabelRequirement {
     const [, key, op, list] = setMatch;
     const values = list!.split(',').map((v) => v.trim());
     checkKey(key!, whole);
-    values.forEach((v) => checkValue(v, whole));
+    for (const v of values) checkValue(v, whole);
     return { key: key!, op: op as 'in' | 'notin', values };
   }
   const eqMatch = /^([^=!\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(term);
@@ -46,7 +47,9 @@ function parseLabelTerm(term: string, whole: string): LabelRequirement {
     const [, key, op, value] = eqMatch;
     checkKey(key!, whole);
     checkValue(value!, whole);
-    return op === '!=' ? { key: key!, op: 'notin', values: [value!] } : { key: key!, op: 'in', values: [value!] };
+    return op === '!='
+      ? { key: key!, op: 'notin', values: [value!] }
+      : { key: key!, op: 'in', values: [value!] };
   }
   if (term.startsWith('!')) {
     const key = term.slice(1).trim();
@@ -114,7 +117,8 @@ export function fromLabelSelectorObject(selector: {
   matchExpressions?: { key: string; operator: string; values?: string[] }[];
 }): LabelSelector {
   const reqs: LabelSelector = [];
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) reqs.push({ key, op: 'in', values: [value] });
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {}))
+    reqs.push({ key, op: 'in', values: [value] });
   for (const expr of selector.matchExpressions ?? []) {
     const op = expr.operator;
     if (op === 'In') reqs.push({ key: expr.key, op: 'in', values: expr.values ?? [] });
@@ -133,13 +137,17 @@ export function parseFieldSelector(text: string | undefined | null): FieldSelect
     .filter((t) => t.trim() !== '')
     .map((term) => {
       const match = /^\s*([^=!\s]+)\s*(==|=|!=)\s*(.*?)\s*$/.exec(term);
-      if (!match) throw badRequest(`invalid field selector: "${text}": every term must be field=value or field!=value`);
+      if (!match)
+        throw badRequest(`invalid field selector: "${text}": every term must be field=value or field!=value`);
       const [, field, op, value] = match;
       return { field: field!, op: op === '!=' ? '!=' : '=', value: value! };
     });
 }
 
-export function matchesFields(selector: FieldSelector, fieldValue: (field: string) => string | undefined): boolean {
+export function matchesFields(
+  selector: FieldSelector,
+  fieldValue: (field: string) => string | undefined,
+): boolean {
   for (const req of selector) {
     const actual = fieldValue(req.field) ?? '';
     if (req.op === '=' ? actual !== req.value : actual === req.value) return false;

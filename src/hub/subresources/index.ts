@@ -2,18 +2,31 @@
  * Subresources with their own semantics: scale, eviction, binding, namespace finalize and CSR approval.
  * status is handled generically by the resource handler.
  */
-import { type KubeObject, badRequest, conflict, fieldInvalid, invalid, isPlainObject, methodNotAllowed, notFound, tooManyRequests } from '../../api/index.js';
+
 import type { IncomingMessage } from 'node:http';
+import {
+  badRequest,
+  conflict,
+  fieldInvalid,
+  invalid,
+  isPlainObject,
+  type KubeObject,
+  methodNotAllowed,
+  notFound,
+  tooManyRequests,
+} from '../../api/index.js';
 import type { JsonValue } from '../../api/types.js';
+import type { SubresourceHandler } from '../http/resource-handler.js';
+import { addWarnings, sendJson, successStatus } from '../http/respond.js';
+import type { ObjectService } from '../objects/object-service.js';
 import { applyJsonPatch } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { mediaType, parseJson, readBody } from '../request/body.js';
-import { addWarnings, sendJson, successStatus } from '../http/respond.js';
-import type { SubresourceHandler } from '../http/resource-handler.js';
-import type { ObjectService } from '../objects/object-service.js';
 import { fromLabelSelectorObject, matchesLabels } from '../request/selectors.js';
 
-export function createSubresources(objects: ObjectService): { get(key: string): SubresourceHandler | undefined } {
+export function createSubresources(objects: ObjectService): {
+  get(key: string): SubresourceHandler | undefined;
+} {
   const handlers = new Map<string, SubresourceHandler>();
   for (const type of ['apps/deployments', 'apps/replicasets']) handlers.set(`${type}/scale`, scale(objects));
   handlers.set('/pods/eviction', eviction(objects));
@@ -57,25 +70,42 @@ function scale(objects: ObjectService): SubresourceHandler {
       return {
         kind: 'Scale',
         apiVersion: 'autoscaling/v1',
-        metadata: { name, namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, creationTimestamp: obj.metadata.creationTimestamp },
+        metadata: {
+          name,
+          namespace,
+          uid: obj.metadata.uid,
+          resourceVersion: obj.metadata.resourceVersion,
+          creationTimestamp: obj.metadata.creationTimestamp,
+        },
         spec: { replicas: Number(readPath(obj, spec.specReplicasPath) ?? 0) },
         status: {
           replicas: Number(readPath(obj, spec.statusReplicasPath) ?? 0),
-          selector: typeof selector === 'string' ? selector : specSelector ? Object.entries(specSelector).map(([k, v]) => `${k}=${v}`).join(',') : undefined,
+          selector:
+            typeof selector === 'string'
+              ? selector
+              : specSelector
+                ? Object.entries(specSelector)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(',')
+                : undefined,
         },
       };
     };
     const method = req.method;
     if (method === 'GET') return sendJson(res, 200, toScale(objects.get(type, namespace, name)));
-    if (method !== 'PUT' && method !== 'PATCH') throw methodNotAllowed(`${method} is not supported on ${type.plural}/scale`);
+    if (method !== 'PUT' && method !== 'PATCH')
+      throw methodNotAllowed(`${method} is not supported on ${type.plural}/scale`);
     const entry = objects.getEntry(type, namespace, name);
     const body = method === 'PUT' ? await readObject() : await patchedScale(req, toScale(entry.object));
     const replicas = readPath(body, 'spec.replicas');
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-      throw invalid('Scale', 'autoscaling', name, [fieldInvalid('spec.replicas', replicas, 'must be greater than or equal to 0')]);
+      throw invalid('Scale', 'autoscaling', name, [
+        fieldInvalid('spec.replicas', replicas, 'must be greater than or equal to 0'),
+      ]);
     }
     const rv = readPath(body, 'metadata.resourceVersion');
-    if (typeof rv === 'string' && rv !== '' && rv !== entry.object.metadata.resourceVersion) throw conflict(type.plural, type.group, name);
+    if (typeof rv === 'string' && rv !== '' && rv !== entry.object.metadata.resourceVersion)
+      throw conflict(type.plural, type.group, name);
     const next = structuredClone(entry.object) as KubeObject;
     writePath(next, spec.specReplicasPath, replicas);
     const dryRun = url.searchParams.getAll('dryRun').includes('All');
@@ -93,7 +123,10 @@ function scale(objects: ObjectService): SubresourceHandler {
 async function patchedScale(req: IncomingMessage, current: unknown): Promise<Record<string, unknown>> {
   const type = mediaType(req.headers['content-type']);
   const patch = parseJson(await readBody(req));
-  const result = type === 'application/json-patch+json' ? applyJsonPatch(current as JsonValue, patch) : applyMergePatch(current as JsonValue, patch as JsonValue);
+  const result =
+    type === 'application/json-patch+json'
+      ? applyJsonPatch(current as JsonValue, patch)
+      : applyMergePatch(current as JsonValue, patch as JsonValue);
   if (!isPlainObject(result)) throw badRequest('the patched Scale must be an object');
   return result;
 }
@@ -126,13 +159,32 @@ function binding(objects: ObjectService): SubresourceHandler {
     if (req.method !== 'POST') throw methodNotAllowed('bindings are created with POST');
     const body = await readObject();
     const nodeName = readPath(body, 'target.name');
-    if (typeof nodeName !== 'string' || nodeName === '') throw invalid('Binding', '', name, [fieldInvalid('target.name', nodeName, 'must name a node')]);
+    if (typeof nodeName !== 'string' || nodeName === '')
+      throw invalid('Binding', '', name, [fieldInvalid('target.name', nodeName, 'must name a node')]);
     const entry = objects.getEntry(type, namespace, name);
-    if (entry.object.spec?.nodeName) throw conflict('pods', '', name, `pod ${name} is already assigned to node "${entry.object.spec.nodeName}"`);
+    if (entry.object.spec?.nodeName)
+      throw conflict(
+        'pods',
+        '',
+        name,
+        `pod ${name} is already assigned to node "${entry.object.spec.nodeName}"`,
+      );
     const next = structuredClone(entry.object) as KubeObject;
     next.spec.nodeName = nodeName;
-    const conditions = (next.status?.conditions ?? []).filter((c: { type: string }) => c.type !== 'PodScheduled');
-    next.status = { ...next.status, conditions: [...conditions, { type: 'PodScheduled', status: 'True', lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }] };
+    const conditions = (next.status?.conditions ?? []).filter(
+      (c: { type: string }) => c.type !== 'PodScheduled',
+    );
+    next.status = {
+      ...next.status,
+      conditions: [
+        ...conditions,
+        {
+          type: 'PodScheduled',
+          status: 'True',
+          lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        },
+      ],
+    };
     await objects.commitUpdate(type, entry, next, { fieldManager: 'scheduler', subresource: 'binding' });
     sendJson(res, 201, successStatus({ name, kind: 'pods' }));
   };
@@ -145,10 +197,14 @@ function finalize(objects: ObjectService): SubresourceHandler {
     const body = await readObject();
     const entry = objects.getEntry(type, undefined, name);
     const finalizers = readPath(body, 'spec.finalizers');
-    if (finalizers !== undefined && !Array.isArray(finalizers)) throw badRequest('spec.finalizers must be a list');
+    if (finalizers !== undefined && !Array.isArray(finalizers))
+      throw badRequest('spec.finalizers must be a list');
     const next = structuredClone(entry.object) as KubeObject;
     next.spec = { ...next.spec, finalizers: finalizers ?? [] };
-    const result = await objects.commitUpdate(type, entry, next, { fieldManager: 'finalize', subresource: 'finalize' });
+    const result = await objects.commitUpdate(type, entry, next, {
+      fieldManager: 'finalize',
+      subresource: 'finalize',
+    });
     sendJson(res, 200, result.object);
   };
 }
@@ -164,7 +220,10 @@ function approval(objects: ObjectService): SubresourceHandler {
     const conditions = readPath(body, 'status.conditions');
     if (!Array.isArray(conditions)) throw badRequest('status.conditions must be a list');
     next.status = { ...next.status, conditions };
-    const result = await objects.commitUpdate(type, entry, next, { fieldManager: 'approval', subresource: 'approval' });
+    const result = await objects.commitUpdate(type, entry, next, {
+      fieldManager: 'approval',
+      subresource: 'approval',
+    });
     sendJson(res, 200, result.object);
   };
 }
