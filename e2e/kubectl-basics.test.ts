@@ -214,12 +214,12 @@ describe('create generators', () => {
         replicas: number;
         revisionHistoryLimit: number;
         progressDeadlineSeconds: number;
-        strategy: { type: string };
+        strategy: { type?: string; rollingUpdate?: unknown };
         template: { spec: { restartPolicy: string; containers: { imagePullPolicy: string; terminationMessagePath: string }[] } };
       };
     }>(['-n', ns, 'get', 'deploy', 'defaults']);
     assert.equal(d.spec.replicas, 1);
-    assert.equal(d.spec.strategy?.type, 'RollingUpdate', JSON.stringify(d.spec));
+    assert.deepEqual(d.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }, JSON.stringify(d.spec));
     assert.equal(d.spec.revisionHistoryLimit, 10, JSON.stringify(d.spec));
     assert.equal(d.spec.progressDeadlineSeconds, 600, JSON.stringify(d.spec));
     assert.equal(d.spec.template.spec.restartPolicy, 'Always', JSON.stringify(d.spec));
@@ -298,8 +298,16 @@ describe('selectors and pagination', () => {
   });
 
   test('an unsupported field selector is a BadRequest', async () => {
+    // Kinds without their own field labels only know metadata.name and metadata.namespace...
     const r = await ctx.kubectl.fails(['-n', ns, 'get', 'cm', '--field-selector', 'data.x=1']);
-    assert.match(r.stderr, /field label not supported: data\.x/, r.stderr);
+    assert.match(r.stderr, /Error from server \(BadRequest\)/, r.stderr);
+    assert.match(r.stderr, /"data\.x" is not a known field selector: only "metadata\.name", "metadata\.namespace"/, r.stderr);
+    // ...kinds with their own (pods) say the label is not supported.
+    const pods = await ctx.kubectl.fails(['-n', ns, 'get', 'pods', '--field-selector', 'spec.bogus=1']);
+    assert.match(pods.stderr, /field label not supported: spec\.bogus/, pods.stderr);
+    // A supported pod field label works.
+    const ok = await ctx.kubectl.run(['-n', ns, 'get', 'pods', '--field-selector', 'status.phase=Running']);
+    assert.equal(ok.code, 0, ok.stderr);
   });
 
   test('--chunk-size=1 pages through every object with continue tokens', async () => {

@@ -173,7 +173,10 @@ describe('namespace deletion', () => {
     await k(['delete', 'namespace', ns, '--wait=false']);
     await eventually('namespace phase Terminating', async () => (await get('', 'namespace', ns)).status?.phase === 'Terminating');
     const r = await ctx.kubectl.fails(['-n', ns, 'create', 'configmap', 'late']);
-    assert.match(r.stderr, /Forbidden.*because it is being terminated/, r.stderr);
+    assert.match(r.stderr, new RegExp(`unable to create new content in namespace ${ns} because it is being terminated`), r.stderr);
+    const raw = await ctx.api.json(`/api/v1/namespaces/${ns}/configmaps`, 'POST', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late' } });
+    assert.equal(raw.status, 403, raw.text);
+    assert.equal(raw.body.reason, 'Forbidden', raw.text);
     await k(['-n', ns, 'patch', 'configmap', 'holder', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
     await eventually(`namespace ${ns} gone`, () => isGone('', 'namespace', ns), 20_000);
   });
@@ -195,7 +198,7 @@ describe('owner references and cascading deletion', () => {
         ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: owner, uid, blockOwnerDeletion: true }],
         ...dependentExtra,
       },
-      data: { owned: 'yes' },
+      data: { owned: 'by-owner' },
     });
     assert.equal((await get(ns, 'cm', dependent)).metadata.ownerReferences?.[0]?.uid, uid);
     return uid;
@@ -216,7 +219,7 @@ describe('owner references and cascading deletion', () => {
       const d = await get(ns, 'cm', 'dep-orphan');
       return (d.metadata.ownerReferences ?? []).length === 0 ? d : undefined;
     });
-    assert.equal(dep.data?.owned, 'yes');
+    assert.equal(dep.data?.owned, 'by-owner');
     await sleep(1500);
     assert.equal(await isGone(ns, 'cm', 'dep-orphan'), false, 'the orphaned dependent was deleted later');
   });
@@ -261,19 +264,9 @@ describe('finalizers', () => {
     assert.ok(held.metadata.deletionTimestamp, JSON.stringify(held.metadata));
     assert.deepEqual(held.metadata.finalizers, ['example.minato.dev/hold']);
 
-    // Still writable while terminating, but no new finalizers may be added.
+    // Still writable while terminating.
     await k(['-n', ns, 'patch', 'cm', 'fin', '--type=merge', '-p', '{"data":{"a":"2"}}']);
-    const added = await ctx.kubectl.fails([
-      '-n',
-      ns,
-      'patch',
-      'cm',
-      'fin',
-      '--type=json',
-      '-p',
-      '[{"op":"add","path":"/metadata/finalizers/-","value":"example.minato.dev/another"}]',
-    ]);
-    assert.match(added.stderr, /Forbidden: no new finalizers can be added if the object is being deleted/, added.stderr);
+    assert.equal((await get(ns, 'cm', 'fin')).data?.a, '2');
 
     // A second delete keeps the original deletionTimestamp.
     await k(['-n', ns, 'delete', 'cm', 'fin', '--wait=false']);
@@ -281,6 +274,28 @@ describe('finalizers', () => {
 
     await k(['-n', ns, 'patch', 'cm', 'fin', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
     await eventually('fin gone once its finalizer is removed', () => isGone(ns, 'cm', 'fin'));
+  });
+
+  test('no new finalizers may be added to an object that is being deleted', async () => {
+    await apply('fin3', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fin3', namespace: ns, finalizers: ['example.minato.dev/hold'] } });
+    await k(['-n', ns, 'delete', 'cm', 'fin3', '--wait=false']);
+    try {
+      const added = await ctx.kubectl.run([
+        '-n',
+        ns,
+        'patch',
+        'cm',
+        'fin3',
+        '--type=json',
+        '-p',
+        '[{"op":"add","path":"/metadata/finalizers/-","value":"example.minato.dev/another"}]',
+      ]);
+      assert.notEqual(added.code, 0, `adding a finalizer to a deleting object was accepted: ${added.stdout}`);
+      assert.match(added.stderr, /Forbidden: no new finalizers can be added if the object is being deleted/, added.stderr);
+    } finally {
+      await k(['-n', ns, 'patch', 'cm', 'fin3', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+    }
+    await eventually('fin3 gone', () => isGone(ns, 'cm', 'fin3'));
   });
 
   test('kubectl delete waits for finalizers (and times out while one is held)', async () => {

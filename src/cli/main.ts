@@ -3,6 +3,8 @@
 import { resolve } from 'node:path';
 import { startHub } from '../hub/hub.js';
 import { type FlagSpec, parseFlags, UsageError, usage } from './args.js';
+import { ensureJoinToken } from './join-token.js';
+import { tokenCommand } from './token.js';
 
 const UP_FLAGS: FlagSpec = {
   'data-dir': {
@@ -44,6 +46,14 @@ async function up(argv: string[]): Promise<void> {
     throw err;
   });
   console.log(`minato hub is up at ${hub.url} (data in ${dataDir})`);
+  const joinToken = await ensureJoinToken(hub.objects);
+  const advertised = String(flags.advertise).split(',').find(Boolean);
+  const server = advertised
+    ? `https://${advertised.includes(':') ? `[${advertised}]` : advertised}:${hub.port}`
+    : hub.url;
+  console.log(
+    `join a device:       minato agent --server ${server} --token ${joinToken} --ca-cert-hash ${hub.caCertHash}`,
+  );
   console.log(
     `point kubectl at it:  export KUBECONFIG=${hub.kubeconfigPath}   then try: kubectl get namespaces`,
   );
@@ -61,6 +71,7 @@ async function up(argv: string[]): Promise<void> {
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
   up: { run: up, help: 'start the hub (Kubernetes API on SQLite) with the embedded defaults' },
+  token: { run: tokenCommand, help: 'create, list or delete bootstrap tokens for joining devices' },
 };
 
 async function main(): Promise<void> {

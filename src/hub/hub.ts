@@ -3,17 +3,19 @@
  * in-hub controllers and the HTTPS front door. `minato up` and the tests start hubs through here.
  */
 
-import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CrdController } from '../controllers/crd-controller.js';
+import { CsrController } from '../controllers/csr-controller.js';
 import { GarbageCollector } from '../controllers/garbage-collector.js';
 import { NamespaceController } from '../controllers/namespace-controller.js';
-import { ensureClusterPki, identityFromPeerCertificate, writeAdminKubeconfig } from '../pki/index.js';
+import { ensureClusterPki, writeAdminKubeconfig } from '../pki/index.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { createAuthenticator } from './auth/authenticate.js';
+import { authorize } from './auth/authorize.js';
 import { Discovery } from './discovery.js';
 import { ResourceHandler } from './http/resource-handler.js';
-import { createFrontDoor, peerCertificateOf, type UserInfo } from './http/server.js';
+import { createFrontDoor, userOf } from './http/server.js';
 import { createObjectHooks } from './objects/object-hooks.js';
 import { ObjectService } from './objects/object-service.js';
 import { PatchService } from './objects/patch-service.js';
@@ -89,7 +91,12 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   await ensureDefaultNamespaces(objects);
 
   crds = new CrdController(objects, schemas);
-  const controllers = [crds, new NamespaceController(objects), new GarbageCollector(objects)];
+  const controllers = [
+    crds,
+    new NamespaceController(objects),
+    new GarbageCollector(objects),
+    new CsrController(objects, pki.ca),
+  ];
   for (const c of controllers) c.start();
   const compaction = setInterval(() => store.compactByPolicy(), 30_000);
   compaction.unref();
@@ -106,16 +113,23 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     table: (type, items, opts) => tableForResourceType(type, items, opts),
     patch: (type, namespace, name, request) => patches.patch(type, namespace, name, request),
     subresource: (type, name) => subresources.get(`${type.group}/${type.plural}/${name}`),
-    virtualCreate: (type, body, req) => virtualCreate(type, body, authenticate(req)),
+    virtualCreate: (type, body, req) => virtualCreate(type, body, userOf(req)),
   });
+  const authenticate = createAuthenticator(objects);
+  // The CA rides along in the chain so joining devices can pin it by hash (kubeadm's --discovery-token-ca-cert-hash).
   const server = createFrontDoor(
-    { key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem },
+    {
+      key: pki.server.keyPem,
+      cert: `${pki.server.certPem.trim()}\n${pki.ca.certPem.trim()}\n`,
+      ca: pki.ca.certPem,
+    },
     {
       discovery,
       resources,
       version: KUBERNETES_VERSION,
       openapi: (path, query) => openapi.serve(path, query),
       authenticate,
+      authorize,
       isReady: () => true,
     },
   );
@@ -141,13 +155,6 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       await store.close();
     },
   };
-}
-
-function authenticate(req: IncomingMessage): UserInfo | undefined {
-  const cert = peerCertificateOf(req);
-  if (!cert) return undefined;
-  const identity = identityFromPeerCertificate(cert);
-  return { name: identity.user, groups: [...identity.groups, 'system:authenticated'] };
 }
 
 function urlHost(host: string | undefined): string {

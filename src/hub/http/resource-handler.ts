@@ -20,6 +20,7 @@ import { decodeObjectBody, mediaType, readBody } from '../request/body.js';
 import { negotiateObjectFormat, type ObjectFormat } from '../request/negotiate.js';
 import type { ResourceRequest } from '../request/request-info.js';
 import { addWarnings, sendJson, sendRaw, successStatus } from './respond.js';
+import { userOf } from './server.js';
 import { streamWatch } from './watch-stream.js';
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
@@ -361,6 +362,7 @@ export class ResourceHandler {
       throw badRequest('fieldManager: Invalid value: must be printable and at most 128 characters');
     }
     return {
+      user: userOf(req),
       dryRun: dryRun.includes('All'),
       fieldValidation: validation as FieldValidation,
       fieldManager: fieldManager ?? managerFromUserAgent(req.headers['user-agent']),

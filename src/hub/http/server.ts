@@ -5,11 +5,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { TLSSocket } from 'node:tls';
 import { unauthorized } from '../../api/index.js';
 import type { Discovery } from '../discovery.js';
 import { negotiateDiscovery } from '../request/negotiate.js';
-import { parseResourcePath } from '../request/request-info.js';
+import { isDiscoveryPath, parseResourcePath, type ResourceRequest } from '../request/request-info.js';
 import type { ResourceHandler } from './resource-handler.js';
 import { sendError, sendJson, sendRaw } from './respond.js';
 
@@ -24,9 +23,18 @@ export interface FrontDoorDeps {
   version: Record<string, string>;
   openapi(path: string, query: URLSearchParams): string | undefined;
   authenticate(req: IncomingMessage): UserInfo | undefined;
+  /** Throws 403 when the user may not make this request. */
+  authorize(user: UserInfo, method: string, target: ResourceRequest | undefined, path: string): void;
   isReady(): boolean;
   /** Extra non-resource routes (e.g. the dashboard later); return true when handled. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
+}
+
+const users = new WeakMap<IncomingMessage, UserInfo>();
+
+/** The authenticated caller of a request (set by the front door before any handler runs). */
+export function userOf(req: IncomingMessage): UserInfo | undefined {
+  return users.get(req);
 }
 
 /** Paths Kubernetes serves to anonymous callers. */
@@ -56,13 +64,6 @@ export function createFrontDoor(tls: { key: string; cert: string; ca: string }, 
   return server;
 }
 
-export function peerCertificateOf(req: IncomingMessage) {
-  const socket = req.socket as TLSSocket;
-  if (!socket.authorized) return undefined;
-  const cert = socket.getPeerCertificate?.();
-  return cert && Object.keys(cert).length > 0 ? cert : undefined;
-}
-
 async function handle(req: IncomingMessage, res: ServerResponse, deps: FrontDoorDeps): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://hub.invalid');
   const path = url.pathname.replace(/\/+$/, '') || '/';
@@ -74,10 +75,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: FrontDoor
   if (path === '/version') return sendJson(res, 200, deps.version);
 
   const user = deps.authenticate(req);
-  if (!user && !PUBLIC_PATHS.has(path)) throw unauthorized();
+  if (!user) {
+    if (!PUBLIC_PATHS.has(path)) throw unauthorized();
+  } else {
+    users.set(req, user);
+    deps.authorize(user, req.method ?? 'GET', parseResourcePath(path), path);
+  }
   if (deps.extraRoutes && (await deps.extraRoutes(req, res, url))) return;
 
-  if (path === '/api' || path === '/apis' || /^\/apis?\/[^/]+(\/[^/]+)?$/.test(path)) {
+  if (isDiscoveryPath(path)) {
     const negotiated = negotiateDiscovery(req.headers.accept);
     // /api/v1 and /apis/g/v are always legacy documents; only the roots aggregate.
     const isRoot = path === '/api' || path === '/apis';

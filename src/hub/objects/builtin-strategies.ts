@@ -323,6 +323,45 @@ const keepStatus: KindStrategy = {
   },
 };
 
+/** The requester's identity is recorded by the server, never taken from the body. */
+function certificateSigningRequest(): KindStrategy {
+  return {
+    prepareForCreate(obj, ctx) {
+      obj.spec ??= {};
+      obj.spec.username = ctx.user?.name ?? '';
+      obj.spec.groups = ctx.user?.groups ?? [];
+      delete obj.spec.uid;
+      delete obj.spec.extra;
+      obj.status = {};
+    },
+    prepareForUpdate(obj, old) {
+      // spec is immutable; approval and signing go through their subresources.
+      obj.spec = old.spec;
+    },
+    validate(obj) {
+      const causes: StatusCause[] = [];
+      const request = obj.spec?.request;
+      const pem = typeof request === 'string' ? Buffer.from(request, 'base64').toString('utf8') : '';
+      if (!pem.includes('-----BEGIN CERTIFICATE REQUEST-----')) {
+        causes.push(
+          fieldInvalid('spec.request', '<request>', 'must be a base64-encoded PEM CERTIFICATE REQUEST'),
+        );
+      }
+      if (typeof obj.spec?.signerName !== 'string' || !obj.spec.signerName.includes('/')) {
+        causes.push(
+          fieldRequired(
+            'spec.signerName',
+            'Required value: a signer name such as kubernetes.io/kube-apiserver-client-kubelet',
+          ),
+        );
+      }
+      if (!Array.isArray(obj.spec?.usages) || obj.spec.usages.length === 0)
+        causes.push(fieldRequired('spec.usages'));
+      return causes;
+    },
+  };
+}
+
 export const BUILTIN_STRATEGIES: Record<string, KindStrategy> = {
   '/Pod': pod,
   '/Service': service,
@@ -348,7 +387,7 @@ export const BUILTIN_STRATEGIES: Record<string, KindStrategy> = {
     });
   }),
   'policy/PodDisruptionBudget': keepStatus,
-  'certificates.k8s.io/CertificateSigningRequest': keepStatus,
+  'certificates.k8s.io/CertificateSigningRequest': certificateSigningRequest(),
 };
 
 export function strategyFor(group: string, kind: string): KindStrategy {

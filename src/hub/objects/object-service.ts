@@ -18,6 +18,7 @@ import {
 } from '../../api/index.js';
 import type { Entry, EventType, Store, StoreEvent } from '../../store/store.js';
 import { isStoreError } from '../../store/store.js';
+import type { UserInfo } from '../http/server.js';
 import type { ResourceRegistry } from '../registry/resource-registry.js';
 import type { ResourceType } from '../registry/resource-type.js';
 import { groupVersion } from '../registry/resource-type.js';
@@ -29,12 +30,15 @@ import {
   parseFieldSelector,
   parseLabelSelector,
 } from '../request/selectors.js';
+import { deepEqual } from '../schema/validate.js';
 import { generateNameFrom, newUid, nowTimestamp, specOf, validateMetadata } from './object-meta.js';
 import type { KindStrategy, StrategyContext } from './strategy.js';
 
 export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 
 export interface WriteOptions {
+  /** The caller; kinds such as CertificateSigningRequest record it. */
+  user?: UserInfo;
   dryRun?: boolean;
   fieldManager?: string;
   fieldValidation?: FieldValidation;
@@ -237,7 +241,7 @@ export class ObjectService {
     meta.generation = 1;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
-    strategy.prepareForCreate?.(obj, this.strategyContext());
+    strategy.prepareForCreate?.(obj, { ...this.strategyContext(), user: options.user });
     this.validate(type, obj, undefined, strategy);
     this.hooks.trackManagedFields(type, undefined, obj, options.fieldManager ?? 'unknown');
     if (options.dryRun) {
@@ -332,7 +336,13 @@ export class ObjectService {
         object: { ...next, metadata: { ...meta, resourceVersion: old.metadata.resourceVersion } },
         warnings: [],
       };
-    if (JSON.stringify(next) === JSON.stringify({ ...old, metadata: { ...old.metadata } })) {
+    if (
+      deepEqual(
+        { ...next, metadata: { ...meta, resourceVersion: undefined } },
+        { ...old, metadata: { ...old.metadata, resourceVersion: undefined } },
+      )
+    ) {
+      // Kubernetes does not bump resourceVersion for a write that changes nothing.
       return { object: old, warnings: [] };
     }
     try {

@@ -6,6 +6,8 @@ import type { KubeObject, StatusCause } from '../../api/index.js';
 import type { NameRule } from './names.js';
 
 export interface StrategyContext {
+  /** The caller, on create. */
+  user?: { name: string; groups: string[] };
   /** Cluster IPs already taken, for Service allocation. */
   usedClusterIPs(): Set<string>;
 }

@@ -7,7 +7,7 @@ import type { JsonObject, JsonValue } from '../../api/types.js';
 import type { Schema, SchemaResolver } from '../schema/types.js';
 import { type FieldPath, fieldElement } from './field-path.js';
 import type { FieldSet } from './field-set.js';
-import { cloneJson, isJsonObject } from './json-value.js';
+import { cloneJson, getOwn, isJsonObject, setOwn } from './json-value.js';
 import { childSchema, isAtomicMap, listSemantics } from './schema-info.js';
 import { type IndexedItem, indexListItems, listItemElement } from './typed-fields.js';
 
@@ -38,12 +38,12 @@ function mergeValue(
   if (isJsonObject(live) && isJsonObject(config) && !isAtomicMap(schema, resolver)) {
     const out: JsonObject = { ...live };
     for (const [key, value] of Object.entries(config)) {
-      const merged = mergeValue(live[key], value, childSchema(schema, key, resolver), resolver, [
+      const merged = mergeValue(getOwn(live, key), value, childSchema(schema, key, resolver), resolver, [
         ...path,
         fieldElement(key),
       ]);
       if (merged === undefined) delete out[key];
-      else out[key] = merged;
+      else setOwn(out, key, merged);
     }
     return out;
   }
@@ -124,7 +124,7 @@ function withoutNulls(value: JsonValue): JsonValue {
   if (Array.isArray(value)) return value.map(withoutNulls);
   if (!isJsonObject(value)) return value;
   const out: JsonObject = {};
-  for (const [key, child] of Object.entries(value)) if (child !== null) out[key] = withoutNulls(child);
+  for (const [key, child] of Object.entries(value)) if (child !== null) setOwn(out, key, withoutNulls(child));
   return out;
 }
 
@@ -158,11 +158,11 @@ function removeFrom(
       if (toRemove.hasMember(element)) continue;
       const below = toRemove.childSet(element);
       if (below.isEmpty()) {
-        out[key] = child;
+        setOwn(out, key, child);
         continue;
       }
       const trimmed = removeFrom(child, below, childSchema(schema, key, resolver), resolver);
-      if (!emptiedContainer(child, trimmed)) out[key] = trimmed;
+      if (!emptiedContainer(child, trimmed)) setOwn(out, key, trimmed);
     }
     return out;
   }

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fieldElement, fieldPath, formatPath, keyElement, parseElementToken, valueElement } from './field-path.js';
+import {
+  fieldElement,
+  fieldPath,
+  formatPath,
+  keyElement,
+  parseElementToken,
+  valueElement,
+} from './field-path.js';
 import { FieldSet } from './field-set.js';
 
 const containerC = keyElement([['name', 'c']]);
@@ -21,13 +28,29 @@ test('FieldsV1 round-trip: f:, k:, v: and "."', () => {
   assert.ok(set.has(fieldPath('metadata', 'finalizers')));
   assert.ok(!set.has(fieldPath('spec')), 'a path with children only is not a member');
   assert.deepEqual(set.toFieldsV1(), fieldsV1);
-  assert.equal(JSON.stringify(FieldSet.fromFieldsV1(set.toFieldsV1()).toFieldsV1()), JSON.stringify(fieldsV1));
+  assert.equal(
+    JSON.stringify(FieldSet.fromFieldsV1(set.toFieldsV1()).toFieldsV1()),
+    JSON.stringify(fieldsV1),
+  );
 });
 
 test('FieldsV1 output puts "." first and orders fields before keys', () => {
   const set = FieldSet.of(
-    [...fieldPath('spec', 'ports'), keyElement([['protocol', 'TCP'], ['port', 80]]), fieldElement('port')],
-    [...fieldPath('spec', 'ports'), keyElement([['port', 80], ['protocol', 'TCP']])],
+    [
+      ...fieldPath('spec', 'ports'),
+      keyElement([
+        ['protocol', 'TCP'],
+        ['port', 80],
+      ]),
+      fieldElement('port'),
+    ],
+    [
+      ...fieldPath('spec', 'ports'),
+      keyElement([
+        ['port', 80],
+        ['protocol', 'TCP'],
+      ]),
+    ],
     fieldPath('spec', 'ports'),
   );
   assert.equal(
@@ -38,19 +61,28 @@ test('FieldsV1 output puts "." first and orders fields before keys', () => {
 
 test('key elements are canonical whatever order their fields were written in', () => {
   const a = parseElementToken('k:{"protocol":"TCP","containerPort":80}');
-  const b = keyElement([['containerPort', 80], ['protocol', 'TCP']]);
+  const b = keyElement([
+    ['containerPort', 80],
+    ['protocol', 'TCP'],
+  ]);
   assert.ok(FieldSet.of([a]).has([b]));
   assert.equal(formatPath([fieldElement('ports'), b]), '.ports[containerPort=80,protocol="TCP"]');
   assert.equal(formatPath([fieldElement('finalizers'), valueElement('x')]), '.finalizers[="x"]');
 });
 
 test('union, intersection and difference work member by member', () => {
-  const a = FieldSet.of(fieldPath('spec', 'replicas'), fieldPath('spec', 'paused'), fieldPath('metadata', 'labels', 'x'));
-  const b = FieldSet.of(fieldPath('spec', 'replicas'), fieldPath('spec', 'template', 'x'));
-  assert.deepEqual(
-    a.union(b).paths().map(formatPath),
-    ['.metadata.labels.x', '.spec.paused', '.spec.replicas', '.spec.template.x'],
+  const a = FieldSet.of(
+    fieldPath('spec', 'replicas'),
+    fieldPath('spec', 'paused'),
+    fieldPath('metadata', 'labels', 'x'),
   );
+  const b = FieldSet.of(fieldPath('spec', 'replicas'), fieldPath('spec', 'template', 'x'));
+  assert.deepEqual(a.union(b).paths().map(formatPath), [
+    '.metadata.labels.x',
+    '.spec.paused',
+    '.spec.replicas',
+    '.spec.template.x',
+  ]);
   assert.deepEqual(a.intersection(b).paths().map(formatPath), ['.spec.replicas']);
   assert.deepEqual(a.difference(b).paths().map(formatPath), ['.metadata.labels.x', '.spec.paused']);
   assert.ok(a.difference(a).isEmpty());
@@ -60,12 +92,26 @@ test('union, intersection and difference work member by member', () => {
 });
 
 test('withoutPrefixes removes a path and everything below it', () => {
-  const set = FieldSet.of(fieldPath('status', 'replicas'), fieldPath('status'), fieldPath('spec', 'replicas'));
-  assert.deepEqual(set.withoutPrefixes([fieldPath('status')]).paths().map(formatPath), ['.spec.replicas']);
+  const set = FieldSet.of(
+    fieldPath('status', 'replicas'),
+    fieldPath('status'),
+    fieldPath('spec', 'replicas'),
+  );
+  assert.deepEqual(
+    set
+      .withoutPrefixes([fieldPath('status')])
+      .paths()
+      .map(formatPath),
+    ['.spec.replicas'],
+  );
 });
 
 test('paths list the members of a level before its subtrees', () => {
-  const set = FieldSet.of(fieldPath('spec', 'template', 'x'), fieldPath('spec', 'replicas'), fieldPath('spec', 'a'));
+  const set = FieldSet.of(
+    fieldPath('spec', 'template', 'x'),
+    fieldPath('spec', 'replicas'),
+    fieldPath('spec', 'a'),
+  );
   assert.deepEqual(set.paths().map(formatPath), ['.spec.a', '.spec.replicas', '.spec.template.x']);
 });
 

@@ -10,7 +10,10 @@ function rejects(doc: JsonValue, patch: unknown, code: number, message: string |
     (err: unknown) => {
       assert.ok(isApiError(err));
       assert.equal(err.code, code);
-      assert.equal(err.reason, code === 400 ? 'BadRequest' : code === 413 ? 'RequestEntityTooLarge' : 'Invalid');
+      assert.equal(
+        err.reason,
+        code === 400 ? 'BadRequest' : code === 413 ? 'RequestEntityTooLarge' : 'Invalid',
+      );
       if (typeof message === 'string') assert.equal(err.message, message);
       else assert.match(err.message, message);
       return true;
@@ -33,17 +36,22 @@ test('A.2 adding an array element', () => {
 });
 
 test('A.3 / A.4 removing an object member and an array element', () => {
-  assert.deepEqual(applyJsonPatch({ baz: 'qux', foo: 'bar' }, [{ op: 'remove', path: '/baz' }]), { foo: 'bar' });
+  assert.deepEqual(applyJsonPatch({ baz: 'qux', foo: 'bar' }, [{ op: 'remove', path: '/baz' }]), {
+    foo: 'bar',
+  });
   assert.deepEqual(applyJsonPatch({ foo: ['bar', 'qux', 'baz'] }, [{ op: 'remove', path: '/foo/1' }]), {
     foo: ['bar', 'baz'],
   });
 });
 
 test('A.5 replacing a value', () => {
-  assert.deepEqual(applyJsonPatch({ baz: 'qux', foo: 'bar' }, [{ op: 'replace', path: '/baz', value: 'boo' }]), {
-    baz: 'boo',
-    foo: 'bar',
-  });
+  assert.deepEqual(
+    applyJsonPatch({ baz: 'qux', foo: 'bar' }, [{ op: 'replace', path: '/baz', value: 'boo' }]),
+    {
+      baz: 'boo',
+      foo: 'bar',
+    },
+  );
 });
 
 test('A.6 / A.7 moving a value and an array element', () => {
@@ -53,7 +61,9 @@ test('A.6 / A.7 moving a value and an array element', () => {
     qux: { corge: 'grault', thud: 'fred' },
   });
   assert.deepEqual(
-    applyJsonPatch({ foo: ['all', 'grass', 'cows', 'eat'] }, [{ op: 'move', from: '/foo/1', path: '/foo/3' }]),
+    applyJsonPatch({ foo: ['all', 'grass', 'cows', 'eat'] }, [
+      { op: 'move', from: '/foo/1', path: '/foo/3' },
+    ]),
     { foo: ['all', 'cows', 'eat', 'grass'] },
   );
 });
@@ -68,14 +78,22 @@ test('A.8 a successful test leaves the document alone', () => {
 });
 
 test('A.9 a failed test is a 422 naming the path', () => {
-  rejects({ baz: 'qux' }, [{ op: 'test', path: '/baz', value: 'bar' }], 422, 'testing value /baz failed: test failed');
+  rejects(
+    { baz: 'qux' },
+    [{ op: 'test', path: '/baz', value: 'bar' }],
+    422,
+    'testing value /baz failed: test failed',
+  );
 });
 
 test('A.10 adding a nested member object', () => {
-  assert.deepEqual(applyJsonPatch({ foo: 'bar' }, [{ op: 'add', path: '/child', value: { grandchild: {} } }]), {
-    foo: 'bar',
-    child: { grandchild: {} },
-  });
+  assert.deepEqual(
+    applyJsonPatch({ foo: 'bar' }, [{ op: 'add', path: '/child', value: { grandchild: {} } }]),
+    {
+      foo: 'bar',
+      child: { grandchild: {} },
+    },
+  );
 });
 
 test('A.11 unrecognised members of an operation are ignored', () => {
@@ -97,7 +115,12 @@ test('A.14 ~ escapes: ~1 is "/", ~0 is "~"', () => {
 });
 
 test('A.15 strings and numbers do not compare equal', () => {
-  rejects({ '/': 9, '~1': 10 }, [{ op: 'test', path: '/~01', value: '10' }], 422, /testing value \/~01 failed/);
+  rejects(
+    { '/': 9, '~1': 10 },
+    [{ op: 'test', path: '/~01', value: '10' }],
+    422,
+    /testing value \/~01 failed/,
+  );
 });
 
 test('A.16 adding an array value, and "-" appends', () => {
@@ -120,20 +143,30 @@ test('operations on the whole document', () => {
 });
 
 test('a typical kubectl patch --type=json on a Deployment', () => {
-  const deployment = { spec: { replicas: 1, template: { spec: { containers: [{ name: 'c', image: 'a' }] } } } };
+  const deployment = {
+    spec: { replicas: 1, template: { spec: { containers: [{ name: 'c', image: 'a' }] } } },
+  };
   const out = applyJsonPatch(deployment, [
     { op: 'replace', path: '/spec/replicas', value: 3 },
     { op: 'add', path: '/spec/template/spec/containers/0/env', value: [{ name: 'X', value: '1' }] },
     { op: 'add', path: '/metadata', value: { labels: { 'app.kubernetes.io/name': 'web' } } },
   ]);
   assert.deepEqual(out, {
-    spec: { replicas: 3, template: { spec: { containers: [{ name: 'c', image: 'a', env: [{ name: 'X', value: '1' }] }] } } },
+    spec: {
+      replicas: 3,
+      template: { spec: { containers: [{ name: 'c', image: 'a', env: [{ name: 'X', value: '1' }] }] } },
+    },
     metadata: { labels: { 'app.kubernetes.io/name': 'web' } },
   });
 });
 
 test('missing paths are 422 and name the path', () => {
-  rejects({ a: {} }, [{ op: 'remove', path: '/a/b' }], 422, 'remove operation does not apply: doc is missing path: /a/b');
+  rejects(
+    { a: {} },
+    [{ op: 'remove', path: '/a/b' }],
+    422,
+    'remove operation does not apply: doc is missing path: /a/b',
+  );
   rejects({ a: {} }, [{ op: 'replace', path: '/a/b', value: 1 }], 422, /replace operation .* \/a\/b/);
   rejects({ a: [1] }, [{ op: 'remove', path: '/a/1' }], 422, /\/a\/1/);
   rejects({ a: [1] }, [{ op: 'add', path: '/a/2', value: 0 }], 422, /index out of bounds: \/a\/2/);
@@ -165,7 +198,11 @@ test('a body that is not an array is a 400', () => {
 });
 
 test('too many operations is a 413', () => {
-  const ops = Array.from({ length: MAX_JSON_PATCH_OPERATIONS + 1 }, () => ({ op: 'test', path: '', value: {} }));
+  const ops = Array.from({ length: MAX_JSON_PATCH_OPERATIONS + 1 }, () => ({
+    op: 'test',
+    path: '',
+    value: {},
+  }));
   rejects({}, ops, 413, /maximum operations/);
 });
 
@@ -183,4 +220,12 @@ test('the patch is atomic and never mutates its input', () => {
   const out = applyJsonPatch(doc, [{ op: 'replace', path: '/a/b', value: 2 }]) as { a: { b: number } };
   assert.equal(out.a.b, 2);
   assert.deepEqual(doc, snapshot);
+});
+
+test('"__proto__" is an ordinary key', () => {
+  const out = applyJsonPatch({ labels: {} }, [{ op: 'add', path: '/labels/__proto__', value: 'x' }]) as {
+    labels: Record<string, string>;
+  };
+  assert.equal(Object.getPrototypeOf(out.labels), Object.prototype);
+  assert.deepEqual(Object.entries(out.labels), [['__proto__', 'x']]);
 });

@@ -5,7 +5,7 @@
 import { ApiError, badRequest } from '../../api/errors.js';
 import type { JsonValue } from '../../api/types.js';
 import { parseArrayIndex, parseJsonPointer } from './json-pointer.js';
-import { cloneJson, isJsonObject, jsonEqual } from './json-value.js';
+import { cloneJson, isJsonObject, jsonEqual, setOwn } from './json-value.js';
 
 export type JsonPatchOp = 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
 
@@ -154,7 +154,7 @@ function addValue(root: JsonValue, tokens: string[], value: JsonValue, op: strin
   const parent = getValue(root, tokens.slice(0, -1));
   const last = tokens[tokens.length - 1]!;
   if (isJsonObject(parent)) {
-    parent[last] = value;
+    setOwn(parent, last, value);
   } else if (Array.isArray(parent)) {
     const index = last === '-' ? parent.length : parseArrayIndex(last);
     if (index === undefined || index > parent.length) {
@@ -191,6 +191,6 @@ function setExisting(root: JsonValue, tokens: string[], value: JsonValue): JsonV
   const parent = getValue(root, tokens.slice(0, -1));
   const last = tokens[tokens.length - 1]!;
   if (Array.isArray(parent)) parent[parseArrayIndex(last)!] = value;
-  else if (isJsonObject(parent)) parent[last] = value;
+  else if (isJsonObject(parent)) setOwn(parent, last, value);
   return root;
 }

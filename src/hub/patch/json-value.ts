@@ -51,3 +51,18 @@ export function jsonKind(value: JsonValue | undefined): 'object' | 'array' | 'sc
   if (typeof value === 'object') return 'object';
   return 'scalar';
 }
+
+/**
+ * Reads a member that came from data. Plain `obj[key]` would find Object.prototype for the key
+ * "__proto__" (a legal label name) on an object that does not have it.
+ */
+export function getOwn(object: JsonObject, key: string): JsonValue | undefined {
+  return Object.hasOwn(object, key) ? object[key] : undefined;
+}
+
+/** Writes a member that came from data; assigning "__proto__" would replace the prototype instead. */
+export function setOwn(object: JsonObject, key: string, value: JsonValue): void {
+  if (key === '__proto__')
+    Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+  else object[key] = value;
+}

@@ -13,7 +13,11 @@ const examples: [JsonValue, JsonValue, JsonValue][] = [
   [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
   [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
   [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
-  [['a', 'b'], ['c', 'd'], ['c', 'd']],
+  [
+    ['a', 'b'],
+    ['c', 'd'],
+    ['c', 'd'],
+  ],
   [{ a: 'b' }, ['c'], ['c']],
   [{ a: 'foo' }, null, null],
   [{ a: 'foo' }, 'bar', 'bar'],
@@ -31,7 +35,12 @@ examples.forEach(([original, patch, result], i) => {
 test('kubectl patch --type=merge: labels merge, null deletes, lists are replaced whole', () => {
   const pod = {
     metadata: { labels: { app: 'web', tier: 'front' } },
-    spec: { containers: [{ name: 'a', image: 'x' }, { name: 'b', image: 'y' }] },
+    spec: {
+      containers: [
+        { name: 'a', image: 'x' },
+        { name: 'b', image: 'y' },
+      ],
+    },
   };
   const out = applyMergePatch(pod, {
     metadata: { labels: { tier: null, env: 'prod' } },
@@ -51,4 +60,17 @@ test('inputs are neither modified nor shared with the result', () => {
   assert.deepEqual(patch, { a: { c: 2 } });
   out.keep.deep.push(2);
   assert.deepEqual(target.keep.deep, [1]);
+});
+
+test('"__proto__" is an ordinary key', () => {
+  const target = JSON.parse('{"labels":{"__proto__":"a","x":"1"}}');
+  const out = applyMergePatch(target, JSON.parse('{"labels":{"__proto__":"b","y":"2"}}')) as {
+    labels: Record<string, string>;
+  };
+  assert.equal(Object.getPrototypeOf(out.labels), Object.prototype);
+  assert.deepEqual(Object.entries(out.labels), [
+    ['__proto__', 'b'],
+    ['x', '1'],
+    ['y', '2'],
+  ]);
 });

@@ -3,7 +3,7 @@
  * deletes a key, and anything else (arrays included) replaces the target wholesale.
  */
 import type { JsonValue } from '../../api/types.js';
-import { cloneJson, isJsonObject } from './json-value.js';
+import { cloneJson, getOwn, isJsonObject, setOwn } from './json-value.js';
 
 /** Returns the patched document; neither input is modified nor shared with the result. */
 export function applyMergePatch(target: JsonValue | undefined, patch: JsonValue): JsonValue {
@@ -16,7 +16,7 @@ function mergeInto(target: JsonValue | undefined, patch: JsonValue): JsonValue {
   const result = isJsonObject(target) ? target : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key];
-    else result[key] = mergeInto(result[key], value);
+    else setOwn(result, key, mergeInto(getOwn(result, key), value));
   }
   return result;
 }

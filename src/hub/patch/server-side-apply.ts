@@ -129,7 +129,7 @@ export function apply(
 }
 
 function checkApplied(applied: unknown, manager: string, apiVersion: string): JsonObject {
-  if (!manager) throw badRequest('PATCH with apply requires a fieldManager');
+  if (!manager) throw badRequest('fieldManager is required for apply patch');
   if (!isJsonObject(applied)) throw badRequest('the apply patch must be an object');
   const metadata = applied.metadata;
   if (isJsonObject(metadata) && metadata.managedFields !== undefined && metadata.managedFields !== null) {

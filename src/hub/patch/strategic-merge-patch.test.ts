@@ -5,7 +5,8 @@ import type { JsonObject, JsonValue } from '../../api/types.js';
 import { strategicMergePatch } from './strategic-merge-patch.js';
 import { deploymentSchema, resolver } from './test-schemas.js';
 
-const smp = (original: JsonObject, patch: JsonValue) => strategicMergePatch(original, patch, deploymentSchema, resolver);
+const smp = (original: JsonObject, patch: JsonValue) =>
+  strategicMergePatch(original, patch, deploymentSchema, resolver);
 
 function deployment(containers: JsonValue[], extra: JsonObject = {}): JsonObject {
   return {
@@ -22,8 +23,9 @@ function containersOf(obj: JsonObject): JsonValue[] {
 
 /** No "$..." key anywhere in a value. */
 function assertNoDirectives(value: JsonValue, where = '') {
-  if (Array.isArray(value)) value.forEach((v, i) => assertNoDirectives(v, `${where}[${i}]`));
-  else if (value && typeof value === 'object') {
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) assertNoDirectives(v, `${where}[${i}]`);
+  } else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       assert.ok(!k.startsWith('$'), `directive ${k} leaked at ${where}`);
       assertNoDirectives(v, `${where}.${k}`);
@@ -32,7 +34,10 @@ function assertNoDirectives(value: JsonValue, where = '') {
 }
 
 test('maps merge recursively and null deletes a key', () => {
-  const out = smp(deployment([]), { metadata: { labels: { app: null, tier: 'front' } }, spec: { replicas: 3 } });
+  const out = smp(deployment([]), {
+    metadata: { labels: { app: null, tier: 'front' } },
+    spec: { replicas: 3 },
+  });
   assert.deepEqual((out.metadata as JsonObject).labels, { tier: 'front' });
   assert.equal((out.spec as JsonObject).replicas, 3);
   assert.equal((out.metadata as JsonObject).name, 'web');
@@ -44,7 +49,16 @@ test('containers merge by name: matched ones merge, new ones are appended', () =
     { name: 'b', image: 'b:1' },
   ]);
   const out = smp(original, {
-    spec: { template: { spec: { containers: [{ name: 'b', image: 'b:2' }, { name: 'c', image: 'c:1' }] } } },
+    spec: {
+      template: {
+        spec: {
+          containers: [
+            { name: 'b', image: 'b:2' },
+            { name: 'c', image: 'c:1' },
+          ],
+        },
+      },
+    },
   });
   assert.deepEqual(containersOf(out), [
     { name: 'a', image: 'a:1', imagePullPolicy: 'Always' },
@@ -64,9 +78,31 @@ test("kubectl apply's real body: env removed via null, image updated, order dire
 });
 
 test('env entries merge by name inside a merged container', () => {
-  const original = deployment([{ name: 'c', env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] }]);
+  const original = deployment([
+    {
+      name: 'c',
+      env: [
+        { name: 'A', value: '1' },
+        { name: 'B', value: '2' },
+      ],
+    },
+  ]);
   const out = smp(original, {
-    spec: { template: { spec: { containers: [{ name: 'c', env: [{ name: 'B', value: '3' }, { name: 'C', value: '4' }] }] } } },
+    spec: {
+      template: {
+        spec: {
+          containers: [
+            {
+              name: 'c',
+              env: [
+                { name: 'B', value: '3' },
+                { name: 'C', value: '4' },
+              ],
+            },
+          ],
+        },
+      },
+    },
   });
   assert.deepEqual(containersOf(out), [
     {
@@ -111,14 +147,19 @@ test('$patch: merge is the default and is accepted explicitly', () => {
 });
 
 test('$retainKeys keeps only the listed keys (Recreate clears rollingUpdate)', () => {
-  const original = deployment([], { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%' } } });
-  const out = smp(original, { spec: { strategy: { $retainKeys: ['type'], type: 'Recreate', rollingUpdate: null } } });
+  const original = deployment([], {
+    strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%' } },
+  });
+  const out = smp(original, {
+    spec: { strategy: { $retainKeys: ['type'], type: 'Recreate', rollingUpdate: null } },
+  });
   assert.deepEqual((out.spec as JsonObject).strategy, { type: 'Recreate' });
 });
 
 test('$retainKeys must cover every key the patch sets', () => {
   assert.throws(
-    () => smp(deployment([]), { spec: { strategy: { $retainKeys: ['type'], rollingUpdate: { maxSurge: 1 } } } }),
+    () =>
+      smp(deployment([]), { spec: { strategy: { $retainKeys: ['type'], rollingUpdate: { maxSurge: 1 } } } }),
     (err: unknown) => isApiError(err) && err.code === 422 && /retainKeys/.test(err.message),
   );
   assert.throws(
@@ -160,7 +201,10 @@ test('$setElementOrder must agree with the order of the patch list', () => {
       smp(deployment([{ name: 'a' }]), {
         spec: {
           template: {
-            spec: { '$setElementOrder/containers': [{ name: 'a' }, { name: 'b' }], containers: [{ name: 'b' }, { name: 'a' }] },
+            spec: {
+              '$setElementOrder/containers': [{ name: 'a' }, { name: 'b' }],
+              containers: [{ name: 'b' }, { name: 'a' }],
+            },
           },
         },
       }),
@@ -171,8 +215,12 @@ test('$setElementOrder must agree with the order of the patch list', () => {
 test('finalizers (merge, primitive) are unioned without duplicates', () => {
   const original = deployment([]);
   (original.metadata as JsonObject).finalizers = ['a', 'b'];
-  const out = smp(original, { metadata: { finalizers: ['c', 'a'] } });
+  const out = smp(original, { metadata: { finalizers: ['b', 'c', 'c'] } });
   assert.deepEqual((out.metadata as JsonObject).finalizers, ['a', 'b', 'c']);
+  // With nothing relating it to the live items, a new item goes first (upstream's ordering;
+  // kubectl apply avoids this by sending $setElementOrder).
+  const alone = smp(original, { metadata: { finalizers: ['c'] } });
+  assert.deepEqual((alone.metadata as JsonObject).finalizers, ['c', 'a', 'b']);
 });
 
 test('$deleteFromPrimitiveList removes values; with $setElementOrder as kubectl sends it', () => {
@@ -210,7 +258,16 @@ test('directives inside content that is new never leak', () => {
       template: {
         spec: {
           '$setElementOrder/containers': [{ name: 'c' }],
-          containers: [{ name: 'c', env: [{ name: 'X', value: '1' }, { name: 'Y', $patch: 'delete' }], ports: null }],
+          containers: [
+            {
+              name: 'c',
+              env: [
+                { name: 'X', value: '1' },
+                { name: 'Y', $patch: 'delete' },
+              ],
+              ports: null,
+            },
+          ],
         },
       },
       strategy: { $retainKeys: ['type'], type: 'Recreate' },
@@ -227,17 +284,29 @@ test('directives inside content that is new never leak', () => {
 test('ports merge by containerPort', () => {
   const original = deployment([{ name: 'c', ports: [{ containerPort: 80 }, { containerPort: 443 }] }]);
   const out = smp(original, {
-    spec: { template: { spec: { containers: [{ name: 'c', ports: [{ containerPort: 443, name: 'https' }] }] } } },
+    spec: {
+      template: { spec: { containers: [{ name: 'c', ports: [{ containerPort: 443, name: 'https' }] }] } },
+    },
   });
-  assert.deepEqual(containersOf(out), [{ name: 'c', ports: [{ containerPort: 80 }, { containerPort: 443, name: 'https' }] }]);
+  assert.deepEqual(containersOf(out), [
+    { name: 'c', ports: [{ containerPort: 80 }, { containerPort: 443, name: 'https' }] },
+  ]);
 });
 
 test('bad patches are client errors', () => {
   const cases: [JsonValue, number, RegExp][] = [
     [[{ op: 'add' }], 400, /cannot unmarshal array/],
-    [{ spec: { template: { spec: { containers: [{ image: 'x' }] } } } }, 400, /does not contain declared merge key: name/],
+    [
+      { spec: { template: { spec: { containers: [{ image: 'x' }] } } } },
+      400,
+      /does not contain declared merge key: name/,
+    ],
     [{ metadata: { labels: { $patch: 'explode' } } }, 400, /unknown patch type/],
-    [{ spec: { template: { spec: { containers: [{ name: 'c', $patch: 'explode' }] } } } }, 400, /unknown patch type/],
+    [
+      { spec: { template: { spec: { containers: [{ name: 'c', $patch: 'explode' }] } } } },
+      400,
+      /unknown patch type/,
+    ],
     [{ metadata: { '$deleteFromPrimitiveList/finalizers': 'a' } }, 400, /primitive list/],
   ];
   for (const [patch, code, message] of cases) {
@@ -257,4 +326,14 @@ test('the original is not modified', () => {
     spec: { template: { spec: { containers: [{ name: 'a', env: [{ name: 'X', value: '2' }] }] } } },
   });
   assert.deepEqual(original, snapshot);
+});
+
+test('"__proto__" is an ordinary key', () => {
+  const out = smp(deployment([]), JSON.parse('{"metadata":{"labels":{"__proto__":"x"}}}'));
+  const labels = (out.metadata as JsonObject).labels as JsonObject;
+  assert.equal(Object.getPrototypeOf(labels), Object.prototype);
+  assert.deepEqual(Object.entries(labels), [
+    ['app', 'web'],
+    ['__proto__', 'x'],
+  ]);
 });

@@ -7,7 +7,7 @@
 import { ApiError, badRequest } from '../../api/errors.js';
 import type { JsonObject, JsonValue } from '../../api/types.js';
 import type { Schema, SchemaResolver } from '../schema/types.js';
-import { canonicalJson, cloneJson, isJsonObject, jsonEqual } from './json-value.js';
+import { canonicalJson, cloneJson, getOwn, isJsonObject, jsonEqual, setOwn } from './json-value.js';
 import { childSchema, patchMergeKey, patchStrategies } from './schema-info.js';
 
 const PATCH_DIRECTIVE = '$patch';
@@ -63,7 +63,11 @@ class StrategicMerger {
         delete result[key];
         continue;
       }
-      result[key] = this.mergeValue(result[key], value, childSchema(schema, key, this.resolver));
+      setOwn(
+        result,
+        key,
+        this.mergeValue(getOwn(result, key), value, childSchema(schema, key, this.resolver)),
+      );
     }
     return result;
   }
@@ -166,7 +170,7 @@ class StrategicMerger {
       if (!directiveKey.startsWith(SET_ELEMENT_ORDER)) continue;
       const field = directiveKey.slice(SET_ELEMENT_ORDER.length);
       if (!field || !Array.isArray(order)) throw badRequest('invalid patch format of setElementOrder list');
-      const patchList = patch[field];
+      const patchList = getOwn(patch, field);
       if (patchList === null) continue; // the field is being deleted; nothing to order
       if (patchList !== undefined && !Array.isArray(patchList)) {
         throw badRequest('invalid patch format of setElementOrder list');
@@ -177,7 +181,8 @@ class StrategicMerger {
       if (hasMaps && !mergeKey) continue; // cannot match maps without a key: order is ignored
       const key: ItemKey = hasMaps ? mergeKeyOf(mergeKey!) : (item) => canonicalJson(item);
 
-      const originalList = Array.isArray(result[field]) ? (result[field] as JsonValue[]) : undefined;
+      const live = getOwn(result, field);
+      const originalList = Array.isArray(live) ? live : undefined;
       let merged: JsonValue[];
       if (patchList !== undefined) {
         validateAgainstOrder(patchList, order, key);
@@ -190,7 +195,7 @@ class StrategicMerger {
         continue;
       }
       const [listed, serverOnly] = partition(merged, order, key);
-      result[field] = normalizeOrder(listed, serverOnly, order, originalList ?? [], key);
+      setOwn(result, field, normalizeOrder(listed, serverOnly, order, originalList ?? [], key));
       handled.add(field);
     }
     return handled;
@@ -214,9 +219,13 @@ function applyRetainKeys(result: JsonObject, patch: JsonObject): void {
 function deleteFromPrimitiveList(result: JsonObject, directiveKey: string, values: JsonValue): void {
   const field = directiveKey.slice(DELETE_FROM_PRIMITIVE_LIST.length);
   if (!field || !Array.isArray(values)) throw badRequest('invalid patch format of primitive list');
-  const list = result[field];
+  const list = getOwn(result, field);
   if (!Array.isArray(list)) return;
-  result[field] = list.filter((item) => !values.some((v) => jsonEqual(v, item)));
+  setOwn(
+    result,
+    field,
+    list.filter((item) => !values.some((v) => jsonEqual(v, item))),
+  );
 }
 
 function isListDirective(key: string): boolean {

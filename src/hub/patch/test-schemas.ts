@@ -102,7 +102,10 @@ export const definitions: Record<string, Schema> = {
   },
   RollingUpdateDeployment: {
     type: 'object',
-    properties: { maxSurge: { 'x-kubernetes-int-or-string': true }, maxUnavailable: { 'x-kubernetes-int-or-string': true } },
+    properties: {
+      maxSurge: { 'x-kubernetes-int-or-string': true },
+      maxUnavailable: { 'x-kubernetes-int-or-string': true },
+    },
   },
   LabelSelector: {
     type: 'object',

@@ -70,7 +70,12 @@ test('fieldSetOf: unknown fields are owned as maps and atomic lists; null and {}
 
 test('fieldSetOf: duplicate list keys are a 422', () => {
   assert.throws(
-    () => fieldSetOf({ spec: { template: { spec: { containers: [{ name: 'c' }, { name: 'c' }] } } } }, deploymentSchema, resolver),
+    () =>
+      fieldSetOf(
+        { spec: { template: { spec: { containers: [{ name: 'c' }, { name: 'c' }] } } } },
+        deploymentSchema,
+        resolver,
+      ),
     (err: unknown) =>
       isApiError(err) &&
       err.code === 422 &&
@@ -88,7 +93,10 @@ test('compareValues: leaves are added/removed/modified, containers only appear o
     spec: { template: { spec: { containers: [{ name: 'c', image: 'y' }, { name: 'd' }] } } },
   };
   const c = compareValues(before, after, deploymentSchema, resolver);
-  assert.deepEqual(c.modified.paths().map(formatPath), ['.metadata.labels.b', '.spec.template.spec.containers[name="c"].image']);
+  assert.deepEqual(c.modified.paths().map(formatPath), [
+    '.metadata.labels.b',
+    '.spec.template.spec.containers[name="c"].image',
+  ]);
   assert.deepEqual(c.added.paths().map(formatPath), [
     '.metadata.annotations',
     '.metadata.annotations.n',

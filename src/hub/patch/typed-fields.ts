@@ -17,7 +17,7 @@ import {
   valueElement,
 } from './field-path.js';
 import { FieldSet } from './field-set.js';
-import { isJsonObject, jsonEqual } from './json-value.js';
+import { getOwn, isJsonObject, jsonEqual } from './json-value.js';
 import {
   childSchema,
   isAtomicMap,
@@ -207,8 +207,8 @@ function compareAt(
       ...Object.keys(isJsonObject(after) ? after : {}),
     ]);
     for (const key of keys) {
-      const b = isJsonObject(before) ? before[key] : undefined;
-      const a = isJsonObject(after) ? after[key] : undefined;
+      const b = isJsonObject(before) ? getOwn(before, key) : undefined;
+      const a = isJsonObject(after) ? getOwn(after, key) : undefined;
       compareAt(b, a, childSchema(schema, key, resolver), resolver, [...path, fieldElement(key)], out);
     }
     recordContainer(before, after, path, out);

@@ -60,3 +60,8 @@ function decodeSegment(segment: string): string {
     throw badRequest(`malformed path segment "${segment}"`);
   }
 }
+
+/** /api, /api/v1, /apis, /apis/g, /apis/g/v: the discovery documents. */
+export function isDiscoveryPath(path: string): boolean {
+  return /^\/api(\/[^/]+)?$/.test(path) || /^\/apis(\/[^/]+){0,2}$/.test(path);
+}
