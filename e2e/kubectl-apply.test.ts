@@ -37,11 +37,21 @@ interface Obj {
 
 const get = (ns: string, kind: string, name: string) => ctx.kubectl.json<Obj>(['-n', ns, 'get', kind, name]);
 
-function configMap(ns: string, name: string, data: Record<string, string>, extra: Record<string, unknown> = {}): string {
+function configMap(
+  ns: string,
+  name: string,
+  data: Record<string, string>,
+  extra: Record<string, unknown> = {},
+): string {
   return toYaml({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data, ...extra });
 }
 
-function deployment(ns: string, name: string, replicas: number | undefined, containers: { name: string; image: string }[]): string {
+function deployment(
+  ns: string,
+  name: string,
+  replicas: number | undefined,
+  containers: { name: string; image: string }[],
+): string {
   return toYaml({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -68,7 +78,11 @@ describe('client-side apply', () => {
     assert.deepEqual(JSON.parse(lastApplied).data, { a: '1', b: '2' });
 
     assert.equal((await k(['apply', '-f', file])).trim(), 'configmap/csa unchanged');
-    assert.equal((await get(ns, 'cm', 'csa')).metadata.resourceVersion, created.metadata.resourceVersion, 'an unchanged apply must not write');
+    assert.equal(
+      (await get(ns, 'cm', 'csa')).metadata.resourceVersion,
+      created.metadata.resourceVersion,
+      'an unchanged apply must not write',
+    );
 
     ctx.file('csa.yaml', configMap(ns, 'csa', { a: '10', b: '2' }));
     assert.equal((await k(['apply', '-f', file])).trim(), 'configmap/csa configured');
@@ -91,7 +105,10 @@ describe('client-side apply', () => {
   });
 
   test('apply of a deployment, then a changed image rolls into the object', async () => {
-    const file = ctx.file('csa-deploy.yaml', deployment(ns, 'web', 2, [{ name: 'app', image: 'nginx:1.26' }]));
+    const file = ctx.file(
+      'csa-deploy.yaml',
+      deployment(ns, 'web', 2, [{ name: 'app', image: 'nginx:1.26' }]),
+    );
     assert.equal((await k(['apply', '-f', file])).trim(), 'deployment.apps/web created');
     ctx.file('csa-deploy.yaml', deployment(ns, 'web', 2, [{ name: 'app', image: 'nginx:1.27' }]));
     assert.equal((await k(['apply', '-f', file])).trim(), 'deployment.apps/web configured');
@@ -107,39 +124,72 @@ describe('server-side apply', () => {
 
   test('create and update, with the kubectl manager recorded as Apply', async () => {
     const file = ctx.file('ssa.yaml', deployment(ns, 'ssa', 2, [{ name: 'app', image: 'nginx:1.26' }]));
-    assert.equal((await k(['apply', '--server-side', '-f', file])).trim(), 'deployment.apps/ssa serverside-applied');
+    assert.equal(
+      (await k(['apply', '--server-side', '-f', file])).trim(),
+      'deployment.apps/ssa serverside-applied',
+    );
     let d = await ctx.kubectl.json<Obj>(['-n', ns, 'get', 'deploy', 'ssa', '--show-managed-fields']);
     const apply = d.metadata.managedFields?.find((m) => m.operation === 'Apply');
     assert.equal(apply?.manager, 'kubectl', JSON.stringify(d.metadata.managedFields));
     assert.ok(JSON.stringify(apply?.fieldsV1).includes('f:replicas'), JSON.stringify(apply?.fieldsV1));
 
     ctx.file('ssa.yaml', deployment(ns, 'ssa', 2, [{ name: 'app', image: 'nginx:1.27' }]));
-    assert.equal((await k(['apply', '--server-side', '-f', file])).trim(), 'deployment.apps/ssa serverside-applied');
+    assert.equal(
+      (await k(['apply', '--server-side', '-f', file])).trim(),
+      'deployment.apps/ssa serverside-applied',
+    );
     d = await get(ns, 'deploy', 'ssa');
     assert.equal(d.spec.template.spec.containers[0].image, 'nginx:1.27');
   });
 
   test('a field owned by another manager conflicts; --force-conflicts takes it', async () => {
-    const file = ctx.file('ssa-conflict.yaml', deployment(ns, 'contested', 2, [{ name: 'app', image: 'nginx' }]));
+    const file = ctx.file(
+      'ssa-conflict.yaml',
+      deployment(ns, 'contested', 2, [{ name: 'app', image: 'nginx' }]),
+    );
     await k(['apply', '--server-side', '-f', file]);
-    await k(['-n', ns, 'patch', 'deploy', 'contested', '--type', 'merge', '-p', '{"spec":{"replicas":5}}', '--field-manager=other-team']);
+    await k([
+      '-n',
+      ns,
+      'patch',
+      'deploy',
+      'contested',
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"replicas":5}}',
+      '--field-manager=other-team',
+    ]);
     ctx.file('ssa-conflict.yaml', deployment(ns, 'contested', 3, [{ name: 'app', image: 'nginx' }]));
     const r = await ctx.kubectl.fails(['apply', '--server-side', '-f', file]);
     assert.match(r.stderr, /Apply failed with 1 conflict: conflict with "other-team"/, r.stderr);
     assert.match(r.stderr, /\.spec\.replicas/, r.stderr);
-    assert.equal((await get(ns, 'deploy', 'contested')).spec.replicas, 5, 'a conflicting apply must not write');
+    assert.equal(
+      (await get(ns, 'deploy', 'contested')).spec.replicas,
+      5,
+      'a conflicting apply must not write',
+    );
 
-    assert.equal((await k(['apply', '--server-side', '--force-conflicts', '-f', file])).trim(), 'deployment.apps/contested serverside-applied');
+    assert.equal(
+      (await k(['apply', '--server-side', '--force-conflicts', '-f', file])).trim(),
+      'deployment.apps/contested serverside-applied',
+    );
     const d = await ctx.kubectl.json<Obj>(['-n', ns, 'get', 'deploy', 'contested', '--show-managed-fields']);
     assert.equal(d.spec.replicas, 3);
     const other = d.metadata.managedFields?.find((m) => m.manager === 'other-team');
-    assert.ok(!other || !JSON.stringify(other.fieldsV1 ?? {}).includes('f:replicas'), `other-team still owns replicas: ${JSON.stringify(other)}`);
+    assert.ok(
+      !other || !JSON.stringify(other.fieldsV1 ?? {}).includes('f:replicas'),
+      `other-team still owns replicas: ${JSON.stringify(other)}`,
+    );
   });
 
   test('kubectl scale, then a server-side apply of other replicas conflicts on .spec.replicas', async () => {
     const file = ctx.file('ssa-scale.yaml', deployment(ns, 'scaled', 1, [{ name: 'app', image: 'nginx' }]));
     await k(['apply', '--server-side', '-f', file]);
-    assert.equal((await k(['-n', ns, 'scale', 'deploy', 'scaled', '--replicas=4'])).trim(), 'deployment.apps/scaled scaled');
+    assert.equal(
+      (await k(['-n', ns, 'scale', 'deploy', 'scaled', '--replicas=4'])).trim(),
+      'deployment.apps/scaled scaled',
+    );
     ctx.file('ssa-scale.yaml', deployment(ns, 'scaled', 2, [{ name: 'app', image: 'nginx' }]));
     const r = await ctx.kubectl.fails(['apply', '--server-side', '-f', file]);
     assert.match(r.stderr, /conflict/i, r.stderr);
@@ -190,11 +240,15 @@ describe('replace and edit', () => {
   test('edit through KUBE_EDITOR', async () => {
     const script = ctx.file('editor.sh', `#!/bin/sh\nsed -i 's/color: red/color: green/' "$1"\n`);
     chmodSync(script, 0o755);
-    const out = await ctx.kubectl.ok(['-n', ns, 'edit', 'cm', 'e1'], { env: { KUBE_EDITOR: script, EDITOR: script } });
+    const out = await ctx.kubectl.ok(['-n', ns, 'edit', 'cm', 'e1'], {
+      env: { KUBE_EDITOR: script, EDITOR: script },
+    });
     assert.equal(out.trim(), 'configmap/e1 edited');
     assert.equal((await get(ns, 'cm', 'e1')).data?.color, 'green');
     // An edit that changes nothing is reported as such.
-    const none = await ctx.kubectl.run(['-n', ns, 'edit', 'cm', 'e1'], { env: { KUBE_EDITOR: 'true', EDITOR: 'true' } });
+    const none = await ctx.kubectl.run(['-n', ns, 'edit', 'cm', 'e1'], {
+      env: { KUBE_EDITOR: 'true', EDITOR: 'true' },
+    });
     assert.equal(none.code, 0, none.stderr);
     assert.match(none.stdout + none.stderr, /Edit cancelled, no changes made/, none.stdout + none.stderr);
   });
@@ -208,7 +262,10 @@ describe('patch', () => {
   });
 
   test('--type merge adds, and null removes', async () => {
-    assert.equal((await k(['-n', ns, 'patch', 'cm', 'p1', '--type', 'merge', '-p', '{"data":{"b":"2"}}'])).trim(), 'configmap/p1 patched');
+    assert.equal(
+      (await k(['-n', ns, 'patch', 'cm', 'p1', '--type', 'merge', '-p', '{"data":{"b":"2"}}'])).trim(),
+      'configmap/p1 patched',
+    );
     assert.deepEqual((await get(ns, 'cm', 'p1')).data, { a: '1', b: '2' });
     await k(['-n', ns, 'patch', 'cm', 'p1', '--type', 'merge', '-p', '{"data":{"a":null}}']);
     assert.deepEqual((await get(ns, 'cm', 'p1')).data, { b: '2' });
@@ -217,7 +274,17 @@ describe('patch', () => {
   });
 
   test('--type json applies operations in order; a failed test op rejects the patch', async () => {
-    await k(['-n', ns, 'patch', 'cm', 'p1', '--type', 'json', '-p', '[{"op":"add","path":"/data/c","value":"3"},{"op":"replace","path":"/data/b","value":"20"}]']);
+    await k([
+      '-n',
+      ns,
+      'patch',
+      'cm',
+      'p1',
+      '--type',
+      'json',
+      '-p',
+      '[{"op":"add","path":"/data/c","value":"3"},{"op":"replace","path":"/data/b","value":"20"}]',
+    ]);
     assert.deepEqual((await get(ns, 'cm', 'p1')).data, { b: '20', c: '3' });
     const r = await ctx.kubectl.fails([
       '-n',
@@ -239,7 +306,11 @@ describe('patch', () => {
     await k(['-n', ns, 'create', 'configmap', 'noop', '--from-literal=a=1']);
     const before = await get(ns, 'cm', 'noop');
     await k(['-n', ns, 'patch', 'cm', 'noop', '--type', 'merge', '-p', '{"data":{"a":"1"}}']);
-    assert.equal((await get(ns, 'cm', 'noop')).metadata.resourceVersion, before.metadata.resourceVersion, 'no-op merge patch');
+    assert.equal(
+      (await get(ns, 'cm', 'noop')).metadata.resourceVersion,
+      before.metadata.resourceVersion,
+      'no-op merge patch',
+    );
     const put = await ctx.api.json(`/api/v1/namespaces/${ns}/configmaps/noop`, 'PUT', before);
     assert.equal(put.status, 200, put.text);
     assert.equal(put.body.metadata.resourceVersion, before.metadata.resourceVersion, 'no-op PUT');
@@ -254,8 +325,19 @@ describe('patch', () => {
       ]),
     );
     await k(['apply', '-f', file]);
-    await k(['-n', ns, 'patch', 'deploy', 'smp', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","image":"busybox:1.37"}]}}}}']);
-    let containers = (await get(ns, 'deploy', 'smp')).spec.template.spec.containers as { name: string; image: string }[];
+    await k([
+      '-n',
+      ns,
+      'patch',
+      'deploy',
+      'smp',
+      '-p',
+      '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","image":"busybox:1.37"}]}}}}',
+    ]);
+    let containers = (await get(ns, 'deploy', 'smp')).spec.template.spec.containers as {
+      name: string;
+      image: string;
+    }[];
     assert.deepEqual(
       containers.map((c) => [c.name, c.image]),
       [
@@ -263,7 +345,15 @@ describe('patch', () => {
         ['sidecar', 'busybox:1.37'],
       ],
     );
-    await k(['-n', ns, 'patch', 'deploy', 'smp', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","$patch":"delete"}]}}}}']);
+    await k([
+      '-n',
+      ns,
+      'patch',
+      'deploy',
+      'smp',
+      '-p',
+      '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","$patch":"delete"}]}}}}',
+    ]);
     containers = (await get(ns, 'deploy', 'smp')).spec.template.spec.containers;
     assert.deepEqual(
       containers.map((c) => c.name),
@@ -287,13 +377,19 @@ describe('dry run, diff, scale, field validation', () => {
 
   test('apply --dry-run=server persists nothing', async () => {
     const file = ctx.file('dry.yaml', configMap(ns, 'dry', { a: '1' }));
-    assert.equal((await k(['apply', '--dry-run=server', '-f', file])).trim(), 'configmap/dry created (server dry run)');
+    assert.equal(
+      (await k(['apply', '--dry-run=server', '-f', file])).trim(),
+      'configmap/dry created (server dry run)',
+    );
     const r = await ctx.kubectl.fails(['-n', ns, 'get', 'cm', 'dry']);
     assert.match(r.stderr, /configmaps "dry" not found/, r.stderr);
     // A dry-run update of an existing object leaves it as it was.
     await k(['apply', '-f', file]);
     ctx.file('dry.yaml', configMap(ns, 'dry', { a: '2' }));
-    assert.equal((await k(['apply', '--dry-run=server', '-f', file])).trim(), 'configmap/dry configured (server dry run)');
+    assert.equal(
+      (await k(['apply', '--dry-run=server', '-f', file])).trim(),
+      'configmap/dry configured (server dry run)',
+    );
     assert.deepEqual((await get(ns, 'cm', 'dry')).data, { a: '1' });
     const ssa = await k(['apply', '--server-side', '--dry-run=server', '-f', file]);
     assert.match(ssa, /serverside-applied \(server dry run\)/, ssa);
@@ -319,9 +415,14 @@ describe('dry run, diff, scale, field validation', () => {
 
   test('scale deploy --replicas=3 sets .spec.replicas and the scale subresource', async () => {
     await k(['-n', ns, 'create', 'deployment', 'sc', '--image=nginx']);
-    assert.equal((await k(['-n', ns, 'scale', 'deploy', 'sc', '--replicas=3'])).trim(), 'deployment.apps/sc scaled');
+    assert.equal(
+      (await k(['-n', ns, 'scale', 'deploy', 'sc', '--replicas=3'])).trim(),
+      'deployment.apps/sc scaled',
+    );
     assert.equal(await k(['-n', ns, 'get', 'deploy', 'sc', '-o', 'jsonpath={.spec.replicas}']), '3');
-    const scale = JSON.parse(await k(['get', '--raw', `/apis/apps/v1/namespaces/${ns}/deployments/sc/scale`])) as {
+    const scale = JSON.parse(
+      await k(['get', '--raw', `/apis/apps/v1/namespaces/${ns}/deployments/sc/scale`]),
+    ) as {
       kind: string;
       apiVersion: string;
       spec: { replicas: number };
@@ -329,7 +430,15 @@ describe('dry run, diff, scale, field validation', () => {
     assert.equal(scale.kind, 'Scale');
     assert.equal(scale.apiVersion, 'autoscaling/v1');
     assert.equal(scale.spec.replicas, 3);
-    const precondition = await ctx.kubectl.fails(['-n', ns, 'scale', 'deploy', 'sc', '--current-replicas=2', '--replicas=5']);
+    const precondition = await ctx.kubectl.fails([
+      '-n',
+      ns,
+      'scale',
+      'deploy',
+      'sc',
+      '--current-replicas=2',
+      '--replicas=5',
+    ]);
     assert.match(precondition.stderr, /Expected replicas to be 2, was 3/, precondition.stderr);
   });
 
@@ -345,7 +454,12 @@ describe('dry run, diff, scale, field validation', () => {
     assert.equal(obj.bogus, undefined);
     assert.deepEqual(obj.data, { a: '1' });
 
-    const warn = await ctx.kubectl.run(['apply', '--validate=warn', '-f', ctx.file('warn.yaml', configMap(ns, 'warned', { a: '1' }, { bogus: 'x' }))]);
+    const warn = await ctx.kubectl.run([
+      'apply',
+      '--validate=warn',
+      '-f',
+      ctx.file('warn.yaml', configMap(ns, 'warned', { a: '1' }, { bogus: 'x' })),
+    ]);
     assert.equal(warn.code, 0, warn.stderr);
     assert.match(warn.stderr, /Warning: unknown field "bogus"/, warn.stderr);
   });

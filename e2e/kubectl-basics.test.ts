@@ -41,7 +41,9 @@ describe('tables and discovery', () => {
     line(/^pods\s+po\s+v1\s+true\s+Pod$/m);
     line(/^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
     line(/^leases\s+coordination\.k8s\.io\/v1\s+true\s+Lease$/m);
-    line(/^customresourcedefinitions\s+crd,crds\s+apiextensions\.k8s\.io\/v1\s+false\s+CustomResourceDefinition$/m);
+    line(
+      /^customresourcedefinitions\s+crd,crds\s+apiextensions\.k8s\.io\/v1\s+false\s+CustomResourceDefinition$/m,
+    );
     line(/^namespaces\s+ns\s+v1\s+false\s+Namespace$/m);
     // -o name prints resource.group
     const names = await k(['api-resources', '-o', 'name']);
@@ -106,11 +108,22 @@ describe('output formats for one configmap', () => {
 
   test('-o jsonpath', async () => {
     assert.equal(await k(['-n', ns, 'get', 'configmap', 'fmt', '-o', 'jsonpath={.data.a}']), '1');
-    assert.equal(await k(['-n', ns, 'get', 'configmap', '-o', 'jsonpath={.items[*].metadata.name}']), (await allNames(ns)).join(' '));
+    assert.equal(
+      await k(['-n', ns, 'get', 'configmap', '-o', 'jsonpath={.items[*].metadata.name}']),
+      (await allNames(ns)).join(' '),
+    );
   });
 
   test('-o custom-columns', async () => {
-    const out = await k(['-n', ns, 'get', 'configmap', 'fmt', '-o', 'custom-columns=NAME:.metadata.name,A:.data.a,APP:.metadata.labels.app']);
+    const out = await k([
+      '-n',
+      ns,
+      'get',
+      'configmap',
+      'fmt',
+      '-o',
+      'custom-columns=NAME:.metadata.name,A:.data.a,APP:.metadata.labels.app',
+    ]);
     assert.deepEqual(tableRows(out), [
       ['NAME', 'A', 'APP'],
       ['fmt', '1', 'web'],
@@ -147,7 +160,12 @@ describe('output formats for one configmap', () => {
 });
 
 async function allNames(ns: string): Promise<string[]> {
-  const list = await ctx.kubectl.json<{ items: { metadata: { name: string } }[] }>(['-n', ns, 'get', 'configmap']);
+  const list = await ctx.kubectl.json<{ items: { metadata: { name: string } }[] }>([
+    '-n',
+    ns,
+    'get',
+    'configmap',
+  ]);
   return list.items.map((i) => i.metadata.name);
 }
 
@@ -158,17 +176,24 @@ describe('create generators', () => {
   test('create namespace', async () => {
     const out = await k(['create', 'namespace', 'b-created-ns']);
     assert.equal(out.trim(), 'namespace/b-created-ns created');
-    const obj = await ctx.kubectl.json<{ status: { phase: string }; metadata: { labels: Record<string, string> } }>([
-      'get',
-      'namespace',
-      'b-created-ns',
-    ]);
+    const obj = await ctx.kubectl.json<{
+      status: { phase: string };
+      metadata: { labels: Record<string, string> };
+    }>(['get', 'namespace', 'b-created-ns']);
     assert.equal(obj.status.phase, 'Active');
     assert.equal(obj.metadata.labels['kubernetes.io/metadata.name'], 'b-created-ns');
   });
 
   test('create configmap --from-literal', async () => {
-    const out = await k(['-n', ns, 'create', 'configmap', 'lit', '--from-literal=greeting=hello world', '--from-literal=n=42']);
+    const out = await k([
+      '-n',
+      ns,
+      'create',
+      'configmap',
+      'lit',
+      '--from-literal=greeting=hello world',
+      '--from-literal=n=42',
+    ]);
     assert.equal(out.trim(), 'configmap/lit created');
     const obj = await ctx.kubectl.json<{ data: Record<string, string> }>(['-n', ns, 'get', 'cm', 'lit']);
     assert.deepEqual(obj.data, { greeting: 'hello world', n: '42' });
@@ -177,13 +202,31 @@ describe('create generators', () => {
   test('create configmap --from-file', async () => {
     const path = ctx.file('settings.ini', '[core]\nname = minato\n');
     await k(['-n', ns, 'create', 'configmap', 'fromfile', `--from-file=${path}`]);
-    assert.equal(await k(['-n', ns, 'get', 'cm', 'fromfile', '-o', 'jsonpath={.data.settings\\.ini}']), '[core]\nname = minato\n');
+    assert.equal(
+      await k(['-n', ns, 'get', 'cm', 'fromfile', '-o', 'jsonpath={.data.settings\\.ini}']),
+      '[core]\nname = minato\n',
+    );
   });
 
   test('create secret generic stores base64 data of type Opaque', async () => {
-    const out = await k(['-n', ns, 'create', 'secret', 'generic', 'creds', '--from-literal=password=s3cr3t', '--from-literal=user=admin']);
+    const out = await k([
+      '-n',
+      ns,
+      'create',
+      'secret',
+      'generic',
+      'creds',
+      '--from-literal=password=s3cr3t',
+      '--from-literal=user=admin',
+    ]);
     assert.equal(out.trim(), 'secret/creds created');
-    const obj = await ctx.kubectl.json<{ type: string; data: Record<string, string> }>(['-n', ns, 'get', 'secret', 'creds']);
+    const obj = await ctx.kubectl.json<{ type: string; data: Record<string, string> }>([
+      '-n',
+      ns,
+      'get',
+      'secret',
+      'creds',
+    ]);
     assert.equal(obj.type, 'Opaque');
     assert.equal(Buffer.from(obj.data.password!, 'base64').toString(), 's3cr3t');
     assert.equal(Buffer.from(obj.data.user!, 'base64').toString(), 'admin');
@@ -203,7 +246,11 @@ describe('create generators', () => {
     assert.match(row[2]!, /^\d+$/, table);
     assert.match(row[3]!, /^\d+$/, table);
     const wide = await k(['-n', ns, 'get', 'deploy', 'web', '-o', 'wide']);
-    assert.deepEqual(tableHeader(wide), ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE', 'CONTAINERS', 'IMAGES', 'SELECTOR'], wide);
+    assert.deepEqual(
+      tableHeader(wide),
+      ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE', 'CONTAINERS', 'IMAGES', 'SELECTOR'],
+      wide,
+    );
     assert.deepEqual(tableRows(wide)[1]!.slice(5), ['nginx', 'nginx', 'app=web'], wide);
   });
 
@@ -215,11 +262,20 @@ describe('create generators', () => {
         revisionHistoryLimit: number;
         progressDeadlineSeconds: number;
         strategy: { type?: string; rollingUpdate?: unknown };
-        template: { spec: { restartPolicy: string; containers: { imagePullPolicy: string; terminationMessagePath: string }[] } };
+        template: {
+          spec: {
+            restartPolicy: string;
+            containers: { imagePullPolicy: string; terminationMessagePath: string }[];
+          };
+        };
       };
     }>(['-n', ns, 'get', 'deploy', 'defaults']);
     assert.equal(d.spec.replicas, 1);
-    assert.deepEqual(d.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }, JSON.stringify(d.spec));
+    assert.deepEqual(
+      d.spec.strategy,
+      { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } },
+      JSON.stringify(d.spec),
+    );
     assert.equal(d.spec.revisionHistoryLimit, 10, JSON.stringify(d.spec));
     assert.equal(d.spec.progressDeadlineSeconds, 600, JSON.stringify(d.spec));
     assert.equal(d.spec.template.spec.restartPolicy, 'Always', JSON.stringify(d.spec));
@@ -237,12 +293,22 @@ describe('labels and annotations', () => {
   test('label: add, refuse to overwrite, --overwrite, remove', async () => {
     assert.equal((await k(['-n', ns, 'label', 'cm', 'l1', 'color=red'])).trim(), 'configmap/l1 labeled');
     const refused = await ctx.kubectl.fails(['-n', ns, 'label', 'cm', 'l1', 'color=blue']);
-    assert.match(refused.stderr, /'color' already has a value \(red\), and --overwrite is false/, refused.stderr);
+    assert.match(
+      refused.stderr,
+      /'color' already has a value \(red\), and --overwrite is false/,
+      refused.stderr,
+    );
     assert.equal(await k(['-n', ns, 'get', 'cm', 'l1', '-o', 'jsonpath={.metadata.labels.color}']), 'red');
     await k(['-n', ns, 'label', 'cm', 'l1', 'color=blue', '--overwrite']);
     assert.equal(await k(['-n', ns, 'get', 'cm', 'l1', '-o', 'jsonpath={.metadata.labels.color}']), 'blue');
     assert.equal((await k(['-n', ns, 'label', 'cm', 'l1', 'color-'])).trim(), 'configmap/l1 unlabeled');
-    const obj = await ctx.kubectl.json<{ metadata: { labels?: Record<string, string> } }>(['-n', ns, 'get', 'cm', 'l1']);
+    const obj = await ctx.kubectl.json<{ metadata: { labels?: Record<string, string> } }>([
+      '-n',
+      ns,
+      'get',
+      'cm',
+      'l1',
+    ]);
     assert.equal(obj.metadata.labels?.color, undefined, JSON.stringify(obj.metadata));
   });
 
@@ -251,9 +317,18 @@ describe('labels and annotations', () => {
     const refused = await ctx.kubectl.fails(['-n', ns, 'annotate', 'cm', 'l1', 'note=bye']);
     assert.match(refused.stderr, /'note' already has a value \(hi\)/, refused.stderr);
     await k(['-n', ns, 'annotate', 'cm', 'l1', 'note=bye', '--overwrite']);
-    assert.equal(await k(['-n', ns, 'get', 'cm', 'l1', '-o', 'jsonpath={.metadata.annotations.note}']), 'bye');
+    assert.equal(
+      await k(['-n', ns, 'get', 'cm', 'l1', '-o', 'jsonpath={.metadata.annotations.note}']),
+      'bye',
+    );
     await k(['-n', ns, 'annotate', 'cm', 'l1', 'note-']);
-    const obj = await ctx.kubectl.json<{ metadata: { annotations?: Record<string, string> } }>(['-n', ns, 'get', 'cm', 'l1']);
+    const obj = await ctx.kubectl.json<{ metadata: { annotations?: Record<string, string> } }>([
+      '-n',
+      ns,
+      'get',
+      'cm',
+      'l1',
+    ]);
     assert.equal(obj.metadata.annotations?.note, undefined, JSON.stringify(obj.metadata));
   });
 });
@@ -274,15 +349,16 @@ describe('selectors and pagination', () => {
   });
 
   const names = async (...args: string[]) =>
-    (await k(['-n', ns, 'get', 'cm', '-o', 'name', ...args]))
-      .split('\n')
-      .filter(Boolean)
-      .sort();
+    (await k(['-n', ns, 'get', 'cm', '-o', 'name', ...args])).split('\n').filter(Boolean).sort();
 
   test('get -l with equality and set-based selectors', async () => {
     assert.deepEqual(await names('-l', 'tier=front'), ['configmap/front-1', 'configmap/front-2']);
     assert.deepEqual(await names('-l', 'tier!=front,tier'), ['configmap/back-1']);
-    assert.deepEqual(await names('-l', 'tier in (front,back)'), ['configmap/back-1', 'configmap/front-1', 'configmap/front-2']);
+    assert.deepEqual(await names('-l', 'tier in (front,back)'), [
+      'configmap/back-1',
+      'configmap/front-1',
+      'configmap/front-2',
+    ]);
     assert.deepEqual(await names('-l', 'tier notin (front),tier'), ['configmap/back-1']);
     const without = await names('-l', '!tier');
     assert.ok(without.includes('configmap/none-1'), without.join(','));
@@ -293,7 +369,9 @@ describe('selectors and pagination', () => {
     assert.deepEqual(await names('--field-selector', 'metadata.name=back-1'), ['configmap/back-1']);
     const others = await names('--field-selector', 'metadata.name!=back-1');
     assert.ok(!others.includes('configmap/back-1') && others.includes('configmap/front-1'), others.join(','));
-    const all = (await k(['get', 'cm', '-A', '--field-selector', `metadata.namespace=${ns}`, '-o', 'name'])).split('\n').filter(Boolean);
+    const all = (await k(['get', 'cm', '-A', '--field-selector', `metadata.namespace=${ns}`, '-o', 'name']))
+      .split('\n')
+      .filter(Boolean);
     assert.ok(all.includes('configmap/front-2') && all.length >= 4, all.join(','));
   });
 
@@ -301,7 +379,11 @@ describe('selectors and pagination', () => {
     // Kinds without their own field labels only know metadata.name and metadata.namespace...
     const r = await ctx.kubectl.fails(['-n', ns, 'get', 'cm', '--field-selector', 'data.x=1']);
     assert.match(r.stderr, /Error from server \(BadRequest\)/, r.stderr);
-    assert.match(r.stderr, /"data\.x" is not a known field selector: only "metadata\.name", "metadata\.namespace"/, r.stderr);
+    assert.match(
+      r.stderr,
+      /"data\.x" is not a known field selector: only "metadata\.name", "metadata\.namespace"/,
+      r.stderr,
+    );
     // ...kinds with their own (pods) say the label is not supported.
     const pods = await ctx.kubectl.fails(['-n', ns, 'get', 'pods', '--field-selector', 'spec.bogus=1']);
     assert.match(pods.stderr, /field label not supported: spec\.bogus/, pods.stderr);
@@ -311,9 +393,24 @@ describe('selectors and pagination', () => {
   });
 
   test('--chunk-size=1 pages through every object with continue tokens', async () => {
-    const r = await ctx.kubectl.run(['-n', ns, 'get', 'cm', '-l', 'tier', '--chunk-size=1', '-o', 'name', '-v=6']);
+    const r = await ctx.kubectl.run([
+      '-n',
+      ns,
+      'get',
+      'cm',
+      '-l',
+      'tier',
+      '--chunk-size=1',
+      '-o',
+      'name',
+      '-v=6',
+    ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.stdout.split('\n').filter(Boolean).sort(), ['configmap/back-1', 'configmap/front-1', 'configmap/front-2']);
+    assert.deepEqual(r.stdout.split('\n').filter(Boolean).sort(), [
+      'configmap/back-1',
+      'configmap/front-1',
+      'configmap/front-2',
+    ]);
     const pages = r.stderr.split('\n').filter((l) => /GET https:\S+\/configmaps\?\S*limit=1/.test(l));
     assert.equal(pages.length, 3, `expected 3 page requests, got:\n${pages.join('\n')}`);
     assert.equal(pages.filter((l) => /continue=/.test(l)).length, 2, pages.join('\n'));
@@ -337,7 +434,11 @@ describe('selectors and pagination', () => {
     assert.equal(first.items.length, 2);
     assert.ok(first.metadata.continue, JSON.stringify(first.metadata));
     const second = JSON.parse(
-      await k(['get', '--raw', `/api/v1/namespaces/${ns}/configmaps?limit=100&continue=${encodeURIComponent(first.metadata.continue)}`]),
+      await k([
+        'get',
+        '--raw',
+        `/api/v1/namespaces/${ns}/configmaps?limit=100&continue=${encodeURIComponent(first.metadata.continue)}`,
+      ]),
     ) as { items: { metadata: { name: string } }[]; metadata: { continue?: string } };
     const seen = [...first.items, ...second.items].map((i) => i.metadata.name);
     assert.equal(new Set(seen).size, seen.length, `pages overlap: ${seen.join(',')}`);
@@ -350,7 +451,8 @@ describe('delete', () => {
   const ns = 'b-delete';
   before(async () => {
     await namespace(ns);
-    for (const name of ['d1', 'd2', 'd3', 'g1', 'g2', 'keep']) await k(['-n', ns, 'create', 'configmap', name]);
+    for (const name of ['d1', 'd2', 'd3', 'g1', 'g2', 'keep'])
+      await k(['-n', ns, 'create', 'configmap', name]);
     await k(['-n', ns, 'label', 'cm', 'g1', 'g2', 'group=gone']);
   });
 
@@ -372,12 +474,17 @@ describe('delete', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), '');
     const plain = await ctx.kubectl.fails(['-n', ns, 'delete', 'cm', 'never-there']);
-    assert.match(plain.stderr, /Error from server \(NotFound\): configmaps "never-there" not found/, plain.stderr);
+    assert.match(
+      plain.stderr,
+      /Error from server \(NotFound\): configmaps "never-there" not found/,
+      plain.stderr,
+    );
   });
 
   test('delete --all empties the namespace of that kind', async () => {
     const out = await k(['-n', ns, 'delete', 'cm', '--all']);
-    for (const name of ['d2', 'd3', 'keep']) assert.match(out, new RegExp(`^configmap "${name}" deleted$`, 'm'), out);
+    for (const name of ['d2', 'd3', 'keep'])
+      assert.match(out, new RegExp(`^configmap "${name}" deleted$`, 'm'), out);
     // kube-root-ca.crt is republished by a controller in Kubernetes; everything else must be gone.
     const left = (await allNames(ns)).filter((n) => n !== 'kube-root-ca.crt');
     assert.deepEqual(left, []);

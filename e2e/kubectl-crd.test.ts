@@ -6,7 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { stringify as toYaml } from 'yaml';
-import { type HubContext, eventually, setupHub, tableHeader, tableRows, teardownHub } from './support/suite.js';
+import {
+  eventually,
+  type HubContext,
+  setupHub,
+  tableHeader,
+  tableRows,
+  teardownHub,
+} from './support/suite.js';
 
 let ctx: HubContext;
 before(async () => {
@@ -27,7 +34,13 @@ const crd = {
   spec: {
     group: 'example.minato.dev',
     scope: 'Namespaced',
-    names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList', shortNames: ['wdg'] },
+    names: {
+      plural: 'widgets',
+      singular: 'widget',
+      kind: 'Widget',
+      listKind: 'WidgetList',
+      shortNames: ['wdg'],
+    },
     versions: [
       {
         name: 'v1',
@@ -61,7 +74,13 @@ const crd = {
 };
 
 function widget(name: string, spec: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-  return toYaml({ apiVersion: 'example.minato.dev/v1', kind: 'Widget', metadata: { name, namespace: ns }, spec, ...extra });
+  return toYaml({
+    apiVersion: 'example.minato.dev/v1',
+    kind: 'Widget',
+    metadata: { name, namespace: ns },
+    spec,
+    ...extra,
+  });
 }
 
 interface Widget {
@@ -80,11 +99,9 @@ describe('a Widget CRD, in order', () => {
     assert.equal(out.trim(), `customresourcedefinition.apiextensions.k8s.io/${CRD_NAME} created`);
     const waited = await k(['wait', '--for', 'condition=established', `crd/${CRD_NAME}`, '--timeout=30s']);
     assert.equal(waited.trim(), `customresourcedefinition.apiextensions.k8s.io/${CRD_NAME} condition met`);
-    const got = await ctx.kubectl.json<{ status: { conditions: { type: string; status: string }[]; acceptedNames: { kind: string } } }>([
-      'get',
-      'crd',
-      CRD_NAME,
-    ]);
+    const got = await ctx.kubectl.json<{
+      status: { conditions: { type: string; status: string }[]; acceptedNames: { kind: string } };
+    }>(['get', 'crd', CRD_NAME]);
     const cond = (t: string) => got.status.conditions.find((c) => c.type === t)?.status;
     assert.equal(cond('NamesAccepted'), 'True', JSON.stringify(got.status));
     assert.equal(cond('Established'), 'True', JSON.stringify(got.status));
@@ -111,14 +128,34 @@ describe('a Widget CRD, in order', () => {
   });
 
   test('an invalid Widget is rejected with 422 naming spec.size', async () => {
-    const wrongType = await ctx.kubectl.fails(['create', '-f', ctx.file('bad.yaml', widget('bad', { size: 'big' }))]);
+    const wrongType = await ctx.kubectl.fails([
+      'create',
+      '-f',
+      ctx.file('bad.yaml', widget('bad', { size: 'big' })),
+    ]);
     assert.match(wrongType.stderr, /The Widget "bad" is invalid:/, wrongType.stderr);
-    assert.match(wrongType.stderr, /spec\.size: Invalid value: "string": spec\.size in body must be of type integer: "string"/, wrongType.stderr);
+    assert.match(
+      wrongType.stderr,
+      /spec\.size: Invalid value: "string": spec\.size in body must be of type integer: "string"/,
+      wrongType.stderr,
+    );
 
-    const tooSmall = await ctx.kubectl.fails(['create', '-f', ctx.file('small.yaml', widget('small', { size: 0 }))]);
-    assert.match(tooSmall.stderr, /spec\.size: Invalid value: 0: spec\.size in body should be greater than or equal to 1/, tooSmall.stderr);
+    const tooSmall = await ctx.kubectl.fails([
+      'create',
+      '-f',
+      ctx.file('small.yaml', widget('small', { size: 0 })),
+    ]);
+    assert.match(
+      tooSmall.stderr,
+      /spec\.size: Invalid value: 0: spec\.size in body should be greater than or equal to 1/,
+      tooSmall.stderr,
+    );
 
-    const missing = await ctx.kubectl.fails(['create', '-f', ctx.file('nosize.yaml', widget('nosize', { color: 'red' }))]);
+    const missing = await ctx.kubectl.fails([
+      'create',
+      '-f',
+      ctx.file('nosize.yaml', widget('nosize', { color: 'red' })),
+    ]);
     assert.match(missing.stderr, /spec\.size: Required value/, missing.stderr);
 
     const raw = await ctx.api.json(`/apis/example.minato.dev/v1/namespaces/${ns}/widgets`, 'POST', {
@@ -164,13 +201,36 @@ describe('a Widget CRD, in order', () => {
 
   test('status is written through the status subresource only; generation tracks spec', async () => {
     const before = await getWidget('w1');
-    await k(['-n', ns, 'patch', 'widget', 'w1', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Ready"},"spec":{"size":99}}']);
+    await k([
+      '-n',
+      ns,
+      'patch',
+      'widget',
+      'w1',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"phase":"Ready"},"spec":{"size":99}}',
+    ]);
     let w = await getWidget('w1');
     assert.equal(w.status?.phase, 'Ready');
     assert.equal(w.spec.size, 3, 'the status subresource must ignore spec');
-    assert.equal(w.metadata.generation, before.metadata.generation, 'a status write must not bump generation');
+    assert.equal(
+      w.metadata.generation,
+      before.metadata.generation,
+      'a status write must not bump generation',
+    );
 
-    await k(['-n', ns, 'patch', 'widget', 'w1', '--type=merge', '-p', '{"status":{"phase":"Broken"},"spec":{"size":4}}']);
+    await k([
+      '-n',
+      ns,
+      'patch',
+      'widget',
+      'w1',
+      '--type=merge',
+      '-p',
+      '{"status":{"phase":"Broken"},"spec":{"size":4}}',
+    ]);
     w = await getWidget('w1');
     assert.equal(w.status?.phase, 'Ready', 'the main resource must ignore status');
     assert.equal(w.spec.size, 4);
@@ -182,7 +242,7 @@ describe('a Widget CRD, in order', () => {
 
   test('deleting the CRD removes the widgets and the type', async () => {
     await k(['apply', '-f', ctx.file('w2.yaml', widget('w2', { size: 7 }))]);
-    const out = await k(['delete', 'crd', CRD_NAME, '--timeout=60s'], );
+    const out = await k(['delete', 'crd', CRD_NAME, '--timeout=60s']);
     assert.equal(out.trim(), `customresourcedefinition.apiextensions.k8s.io "${CRD_NAME}" deleted`);
     const freshCache = ctx.freshDir('cache-after-crd-delete');
     const r = await eventually('get widgets fails with an unknown resource type', async () => {

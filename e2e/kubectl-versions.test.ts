@@ -71,21 +71,39 @@ for (const [minor, binary] of full.found) {
     test('get ns', async () => {
       const out = await kc.ok(['get', 'ns']);
       assert.deepEqual(tableHeader(out), ['NAME', 'STATUS', 'AGE'], out);
-      assert.ok(tableRows(out).some((r) => r[0] === 'kube-system' && r[1] === 'Active'), out);
+      assert.ok(
+        tableRows(out).some((r) => r[0] === 'kube-system' && r[1] === 'Active'),
+        out,
+      );
     });
 
     test('create namespace and configmap (protobuf bodies from 1.32 on)', async () => {
       assert.equal((await kc.ok(['create', 'namespace', ns])).trim(), `namespace/${ns} created`);
-      const created = await kc.run(['-n', ns, 'create', 'configmap', 'cm', `--from-literal=minor=${minor}`, '-v=8']);
+      const created = await kc.run([
+        '-n',
+        ns,
+        'create',
+        'configmap',
+        'cm',
+        `--from-literal=minor=${minor}`,
+        '-v=8',
+      ]);
       assert.equal(created.code, 0, created.stderr);
       assert.equal(created.stdout.trim(), 'configmap/cm created');
       if (minor >= 32) {
         // The hub answers JSON, so a protobuf Content-Type in the log can only be the request body's.
-        assert.match(created.stderr, /Content-Type: application\/vnd\.kubernetes\.protobuf/, 'kubectl did not send protobuf');
+        assert.match(
+          created.stderr,
+          /Content-Type: application\/vnd\.kubernetes\.protobuf/,
+          'kubectl did not send protobuf',
+        );
       }
       assert.equal(await kc.ok(['-n', ns, 'get', 'cm', 'cm', '-o', 'jsonpath={.data.minor}']), String(minor));
       await kc.ok(['-n', ns, 'create', 'secret', 'generic', 'sec', '--from-literal=k=v']);
-      assert.equal(await kc.ok(['-n', ns, 'get', 'secret', 'sec', '-o', 'jsonpath={.data.k}']), Buffer.from('v').toString('base64'));
+      assert.equal(
+        await kc.ok(['-n', ns, 'get', 'secret', 'sec', '-o', 'jsonpath={.data.k}']),
+        Buffer.from('v').toString('base64'),
+      );
     });
 
     test('apply -f a deployment, get deploy -o wide', async () => {
@@ -98,14 +116,21 @@ for (const [minor, binary] of full.found) {
           spec: {
             replicas: 2,
             selector: { matchLabels: { app: 'web' } },
-            template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.27' }] } },
+            template: {
+              metadata: { labels: { app: 'web' } },
+              spec: { containers: [{ name: 'nginx', image: 'nginx:1.27' }] },
+            },
           },
         }),
       );
       assert.equal((await kc.ok(['apply', '-f', file])).trim(), 'deployment.apps/web created');
       assert.equal((await kc.ok(['apply', '-f', file])).trim(), 'deployment.apps/web unchanged');
       const wide = await kc.ok(['-n', ns, 'get', 'deploy', '-o', 'wide']);
-      assert.deepEqual(tableHeader(wide), ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE', 'CONTAINERS', 'IMAGES', 'SELECTOR'], wide);
+      assert.deepEqual(
+        tableHeader(wide),
+        ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE', 'CONTAINERS', 'IMAGES', 'SELECTOR'],
+        wide,
+      );
       const row = tableRows(wide)[1]!;
       assert.equal(row[0], 'web');
       assert.match(row[1]!, /^\d+\/2$/, wide);
@@ -113,11 +138,17 @@ for (const [minor, binary] of full.found) {
     });
 
     test('delete', async () => {
-      assert.equal((await kc.ok(['-n', ns, 'delete', 'deploy', 'web'])).trim(), 'deployment.apps "web" deleted');
+      assert.equal(
+        (await kc.ok(['-n', ns, 'delete', 'deploy', 'web'])).trim(),
+        'deployment.apps "web" deleted',
+      );
       assert.equal((await kc.ok(['-n', ns, 'delete', 'cm', 'cm'])).trim(), 'configmap "cm" deleted');
       const r = await kc.fails(['-n', ns, 'get', 'deploy', 'web']);
       assert.match(r.stderr, /Error from server \(NotFound\): deployments\.apps "web" not found/, r.stderr);
-      assert.equal((await kc.ok(['delete', 'namespace', ns, '--timeout=30s'])).trim(), `namespace "${ns}" deleted`);
+      assert.equal(
+        (await kc.ok(['delete', 'namespace', ns, '--timeout=30s'])).trim(),
+        `namespace "${ns}" deleted`,
+      );
     });
   });
 }
@@ -130,25 +161,56 @@ for (const minor of LEGACY) {
     before(() => {
       if (binary) kc = versioned(minor, binary);
     });
-    const skip = legacy.error ? false : binary ? false : `kubectl.1.${minor} is not installed beside the kubectl on PATH`;
+    const skip = legacy.error
+      ? false
+      : binary
+        ? false
+        : `kubectl.1.${minor} is not installed beside the kubectl on PATH`;
 
     test('get ns', { skip }, async () => {
       if (legacy.error) throw legacy.error;
       assert.equal(clientMinor(binary!), String(minor));
       const r = await kc.run(['get', 'ns', '-v=8']);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stderr, /Content-Type: application\/json;g=apidiscovery\.k8s\.io;v=v2beta1;as=APIGroupDiscoveryList/, 'hub did not answer v2beta1 aggregated discovery');
-      assert.ok(tableRows(r.stdout).some((row) => row[0] === 'default' && row[1] === 'Active'), r.stdout);
+      assert.match(
+        r.stderr,
+        /Content-Type: application\/json;g=apidiscovery\.k8s\.io;v=v2beta1;as=APIGroupDiscoveryList/,
+        'hub did not answer v2beta1 aggregated discovery',
+      );
+      assert.ok(
+        tableRows(r.stdout).some((row) => row[0] === 'default' && row[1] === 'Active'),
+        r.stdout,
+      );
       // It found the resource through discovery; no "couldn't get resource list" complaints.
-      assert.doesNotMatch(r.stderr, /couldn't get resource list|unable to retrieve the complete list/, r.stderr);
+      assert.doesNotMatch(
+        r.stderr,
+        /couldn't get resource list|unable to retrieve the complete list/,
+        r.stderr,
+      );
     });
 
     test('create, get and delete without OpenAPI v2', { skip }, async () => {
       if (legacy.error) throw legacy.error;
       await kc.ok(['create', 'namespace', ns]);
-      assert.equal((await kc.ok(['-n', ns, 'create', 'configmap', 'cm', '--from-literal=a=1', '--validate=false'])).trim(), 'configmap/cm created');
-      const file = ctx.file(`cm-1.${minor}.yaml`, toYaml({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'from-file', namespace: ns }, data: { b: '2' } }));
-      assert.equal((await kc.ok(['create', '-f', file, '--validate=false'])).trim(), 'configmap/from-file created');
+      assert.equal(
+        (
+          await kc.ok(['-n', ns, 'create', 'configmap', 'cm', '--from-literal=a=1', '--validate=false'])
+        ).trim(),
+        'configmap/cm created',
+      );
+      const file = ctx.file(
+        `cm-1.${minor}.yaml`,
+        toYaml({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'from-file', namespace: ns },
+          data: { b: '2' },
+        }),
+      );
+      assert.equal(
+        (await kc.ok(['create', '-f', file, '--validate=false'])).trim(),
+        'configmap/from-file created',
+      );
       const list = await kc.json<{ items: { metadata: { name: string } }[] }>(['-n', ns, 'get', 'cm']);
       const names = list.items.map((i) => i.metadata.name);
       assert.ok(names.includes('cm') && names.includes('from-file'), names.join(','));

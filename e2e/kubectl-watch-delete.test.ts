@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { stringify as toYaml } from 'yaml';
-import { type HubContext, eventually, setupHub, sleep, tableRows, teardownHub } from './support/suite.js';
+import { eventually, type HubContext, setupHub, sleep, tableRows, teardownHub } from './support/suite.js';
 
 let ctx: HubContext;
 before(async () => {
@@ -34,7 +34,8 @@ interface Meta {
 /** `-n ns`, or nothing for cluster-scoped kinds (ns ''). */
 const nsArgs = (ns: string) => (ns ? ['-n', ns] : []);
 
-const get = (ns: string, kind: string, name: string) => ctx.kubectl.json<Meta>([...nsArgs(ns), 'get', kind, name]);
+const get = (ns: string, kind: string, name: string) =>
+  ctx.kubectl.json<Meta>([...nsArgs(ns), 'get', kind, name]);
 
 /** Resolves true once `kubectl get` answers NotFound for the object. */
 async function isGone(ns: string, kind: string, name: string): Promise<boolean> {
@@ -70,11 +71,29 @@ describe('get -w', () => {
 
   test('get -w -o name on one object sees its updates', async () => {
     await k(['-n', ns, 'create', 'configmap', 'w2']);
-    const watch = ctx.kubectl.spawnLines(['-n', ns, 'get', 'configmap', 'w2', '-w', '-o', 'jsonpath={.metadata.name}:{.data.n}{"\\n"}']);
+    const watch = ctx.kubectl.spawnLines([
+      '-n',
+      ns,
+      'get',
+      'configmap',
+      'w2',
+      '-w',
+      '-o',
+      'jsonpath={.metadata.name}:{.data.n}{"\\n"}',
+    ]);
     try {
       await watch.waitFor(/^w2:$/);
       for (const n of ['1', '2', '3']) {
-        await k(['-n', ns, 'patch', 'configmap', 'w2', '--type=merge', '-p', JSON.stringify({ data: { n } })]);
+        await k([
+          '-n',
+          ns,
+          'patch',
+          'configmap',
+          'w2',
+          '--type=merge',
+          '-p',
+          JSON.stringify({ data: { n } }),
+        ]);
         await watch.waitFor(new RegExp(`^w2:${n}$`));
       }
     } finally {
@@ -91,38 +110,100 @@ describe('kubectl wait', () => {
   });
 
   test('status is written only through the status subresource', async () => {
-    const r = await k(['-n', ns, 'patch', 'deploy', 'cond', '--type=merge', '-p', '{"status":{"observedGeneration":42}}']);
+    const r = await k([
+      '-n',
+      ns,
+      'patch',
+      'deploy',
+      'cond',
+      '--type=merge',
+      '-p',
+      '{"status":{"observedGeneration":42}}',
+    ]);
     assert.match(r, /patched/);
-    assert.notEqual((await get(ns, 'deploy', 'cond')).status?.observedGeneration, 42, 'the main resource must ignore status');
-    await k(['-n', ns, 'patch', 'deploy', 'cond', '--subresource=status', '--type=merge', '-p', '{"status":{"observedGeneration":42}}']);
+    assert.notEqual(
+      (await get(ns, 'deploy', 'cond')).status?.observedGeneration,
+      42,
+      'the main resource must ignore status',
+    );
+    await k([
+      '-n',
+      ns,
+      'patch',
+      'deploy',
+      'cond',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"observedGeneration":42}}',
+    ]);
     assert.equal((await get(ns, 'deploy', 'cond')).status?.observedGeneration, 42);
   });
 
   test('wait --for=condition completes when the condition is set through --subresource=status', async () => {
-    const waiting = ctx.kubectl.run(['-n', ns, 'wait', '--for=condition=Available', 'deploy/cond', '--timeout=20s'], { timeoutMs: 30_000 });
+    const waiting = ctx.kubectl.run(
+      ['-n', ns, 'wait', '--for=condition=Available', 'deploy/cond', '--timeout=20s'],
+      { timeoutMs: 30_000 },
+    );
     await sleep(1000);
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const status = {
       status: {
-        conditions: [{ type: 'Available', status: 'True', reason: 'E2E', message: 'set by the test', lastUpdateTime: now, lastTransitionTime: now }],
+        conditions: [
+          {
+            type: 'Available',
+            status: 'True',
+            reason: 'E2E',
+            message: 'set by the test',
+            lastUpdateTime: now,
+            lastTransitionTime: now,
+          },
+        ],
       },
     };
-    await k(['-n', ns, 'patch', 'deploy', 'cond', '--subresource=status', '--type=merge', '-p', JSON.stringify(status)]);
+    await k([
+      '-n',
+      ns,
+      'patch',
+      'deploy',
+      'cond',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify(status),
+    ]);
     const r = await waiting;
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), 'deployment.apps/cond condition met');
-    const again = await k(['-n', ns, 'wait', '--for=condition=Available=True', 'deploy/cond', '--timeout=5s']);
+    const again = await k([
+      '-n',
+      ns,
+      'wait',
+      '--for=condition=Available=True',
+      'deploy/cond',
+      '--timeout=5s',
+    ]);
     assert.equal(again.trim(), 'deployment.apps/cond condition met');
   });
 
   test('wait --for=condition times out when the condition never comes', async () => {
-    const r = await ctx.kubectl.fails(['-n', ns, 'wait', '--for=condition=Progressing', 'deploy/cond', '--timeout=2s']);
+    const r = await ctx.kubectl.fails([
+      '-n',
+      ns,
+      'wait',
+      '--for=condition=Progressing',
+      'deploy/cond',
+      '--timeout=2s',
+    ]);
     assert.match(r.stderr, /timed out waiting for the condition on deployments\/cond/, r.stderr);
   });
 
   test('wait --for=jsonpath', async () => {
     await k(['-n', ns, 'create', 'configmap', 'jp', '--from-literal=state=starting']);
-    const waiting = ctx.kubectl.run(['-n', ns, 'wait', '--for=jsonpath={.data.state}=ready', 'configmap/jp', '--timeout=20s'], { timeoutMs: 30_000 });
+    const waiting = ctx.kubectl.run(
+      ['-n', ns, 'wait', '--for=jsonpath={.data.state}=ready', 'configmap/jp', '--timeout=20s'],
+      { timeoutMs: 30_000 },
+    );
     await sleep(1000);
     await k(['-n', ns, 'patch', 'configmap', 'jp', '--type=merge', '-p', '{"data":{"state":"ready"}}']);
     const r = await waiting;
@@ -132,7 +213,9 @@ describe('kubectl wait', () => {
 
   test('wait --for=delete', async () => {
     await k(['-n', ns, 'create', 'configmap', 'doomed']);
-    const waiting = ctx.kubectl.run(['-n', ns, 'wait', '--for=delete', 'configmap/doomed', '--timeout=20s'], { timeoutMs: 30_000 });
+    const waiting = ctx.kubectl.run(['-n', ns, 'wait', '--for=delete', 'configmap/doomed', '--timeout=20s'], {
+      timeoutMs: 30_000,
+    });
     await sleep(1000);
     await k(['-n', ns, 'delete', 'configmap', 'doomed', '--wait=false']);
     const r = await waiting;
@@ -152,14 +235,27 @@ describe('namespace deletion', () => {
     assert.equal(out.trim(), `namespace "${ns}" deleted`);
     // kubectl delete waits for the object to be gone by default.
     const r = await ctx.kubectl.fails(['get', 'namespace', ns]);
-    assert.match(r.stderr, new RegExp(`Error from server \\(NotFound\\): namespaces "${ns}" not found`), r.stderr);
-    for (const path of [`/api/v1/namespaces/${ns}/configmaps`, `/api/v1/namespaces/${ns}/secrets`, `/apis/apps/v1/namespaces/${ns}/deployments`]) {
+    assert.match(
+      r.stderr,
+      new RegExp(`Error from server \\(NotFound\\): namespaces "${ns}" not found`),
+      r.stderr,
+    );
+    for (const path of [
+      `/api/v1/namespaces/${ns}/configmaps`,
+      `/api/v1/namespaces/${ns}/secrets`,
+      `/apis/apps/v1/namespaces/${ns}/deployments`,
+    ]) {
       const list = JSON.parse(await k(['get', '--raw', path])) as { items: unknown[] };
       assert.deepEqual(list.items, [], `${path} still has items`);
     }
     // The name can be reused at once.
     await k(['create', 'namespace', ns]);
-    assert.deepEqual(JSON.parse(await k(['get', '--raw', `/api/v1/namespaces/${ns}/configmaps`])).items.filter((i: Meta) => i.metadata.name === 'c1'), []);
+    assert.deepEqual(
+      JSON.parse(await k(['get', '--raw', `/api/v1/namespaces/${ns}/configmaps`])).items.filter(
+        (i: Meta) => i.metadata.name === 'c1',
+      ),
+      [],
+    );
   });
 
   test('a terminating namespace refuses new objects', async () => {
@@ -171,13 +267,33 @@ describe('namespace deletion', () => {
       metadata: { name: 'holder', namespace: ns, finalizers: ['example.minato.dev/hold'] },
     });
     await k(['delete', 'namespace', ns, '--wait=false']);
-    await eventually('namespace phase Terminating', async () => (await get('', 'namespace', ns)).status?.phase === 'Terminating');
+    await eventually(
+      'namespace phase Terminating',
+      async () => (await get('', 'namespace', ns)).status?.phase === 'Terminating',
+    );
     const r = await ctx.kubectl.fails(['-n', ns, 'create', 'configmap', 'late']);
-    assert.match(r.stderr, new RegExp(`unable to create new content in namespace ${ns} because it is being terminated`), r.stderr);
-    const raw = await ctx.api.json(`/api/v1/namespaces/${ns}/configmaps`, 'POST', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late' } });
+    assert.match(
+      r.stderr,
+      new RegExp(`unable to create new content in namespace ${ns} because it is being terminated`),
+      r.stderr,
+    );
+    const raw = await ctx.api.json(`/api/v1/namespaces/${ns}/configmaps`, 'POST', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'late' },
+    });
     assert.equal(raw.status, 403, raw.text);
     assert.equal(raw.body.reason, 'Forbidden', raw.text);
-    await k(['-n', ns, 'patch', 'configmap', 'holder', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+    await k([
+      '-n',
+      ns,
+      'patch',
+      'configmap',
+      'holder',
+      '--type=json',
+      '-p',
+      '[{"op":"remove","path":"/metadata/finalizers"}]',
+    ]);
     await eventually(`namespace ${ns} gone`, () => isGone('', 'namespace', ns), 20_000);
   });
 });
@@ -186,7 +302,11 @@ describe('owner references and cascading deletion', () => {
   const ns = 'w-owners';
   before(() => k(['create', 'namespace', ns]));
 
-  async function ownerAndDependent(owner: string, dependent: string, dependentExtra: Record<string, unknown> = {}) {
+  async function ownerAndDependent(
+    owner: string,
+    dependent: string,
+    dependentExtra: Record<string, unknown> = {},
+  ) {
     await k(['-n', ns, 'create', 'configmap', owner]);
     const uid = (await get(ns, 'cm', owner)).metadata.uid;
     await apply(dependent, {
@@ -195,7 +315,9 @@ describe('owner references and cascading deletion', () => {
       metadata: {
         name: dependent,
         namespace: ns,
-        ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: owner, uid, blockOwnerDeletion: true }],
+        ownerReferences: [
+          { apiVersion: 'v1', kind: 'ConfigMap', name: owner, uid, blockOwnerDeletion: true },
+        ],
         ...dependentExtra,
       },
       data: { owned: 'by-owner' },
@@ -230,10 +352,21 @@ describe('owner references and cascading deletion', () => {
     const owner = await get(ns, 'cm', 'owner-fg');
     assert.ok(owner.metadata.deletionTimestamp, 'owner has a deletionTimestamp');
     assert.ok(owner.metadata.finalizers?.includes('foregroundDeletion'), JSON.stringify(owner.metadata));
-    await eventually('dependent dep-fg marked for deletion', async () => Boolean((await get(ns, 'cm', 'dep-fg')).metadata.deletionTimestamp));
+    await eventually('dependent dep-fg marked for deletion', async () =>
+      Boolean((await get(ns, 'cm', 'dep-fg')).metadata.deletionTimestamp),
+    );
     await sleep(1000);
     assert.equal(await isGone(ns, 'cm', 'owner-fg'), false, 'the owner went before its blocking dependent');
-    await k(['-n', ns, 'patch', 'cm', 'dep-fg', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+    await k([
+      '-n',
+      ns,
+      'patch',
+      'cm',
+      'dep-fg',
+      '--type=json',
+      '-p',
+      '[{"op":"remove","path":"/metadata/finalizers"}]',
+    ]);
     await eventually('dep-fg gone', () => isGone(ns, 'cm', 'dep-fg'));
     await eventually('owner-fg gone after its dependent', () => isGone(ns, 'cm', 'owner-fg'));
   });
@@ -245,7 +378,14 @@ describe('owner references and cascading deletion', () => {
       metadata: {
         name: 'dangling',
         namespace: ns,
-        ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'never-existed', uid: '00000000-0000-4000-8000-000000000001' }],
+        ownerReferences: [
+          {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            name: 'never-existed',
+            uid: '00000000-0000-4000-8000-000000000001',
+          },
+        ],
       },
     });
     await eventually('dangling dependent collected', () => isGone(ns, 'cm', 'dangling'), 20_000);
@@ -257,7 +397,12 @@ describe('finalizers', () => {
   before(() => k(['create', 'namespace', ns]));
 
   test('a finalizer holds a deleted object until it is removed', async () => {
-    await apply('fin', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fin', namespace: ns, finalizers: ['example.minato.dev/hold'] }, data: { a: '1' } });
+    await apply('fin', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'fin', namespace: ns, finalizers: ['example.minato.dev/hold'] },
+      data: { a: '1' },
+    });
     const out = await k(['-n', ns, 'delete', 'cm', 'fin', '--wait=false']);
     assert.equal(out.trim(), 'configmap "fin" deleted');
     const held = await get(ns, 'cm', 'fin');
@@ -272,12 +417,25 @@ describe('finalizers', () => {
     await k(['-n', ns, 'delete', 'cm', 'fin', '--wait=false']);
     assert.equal((await get(ns, 'cm', 'fin')).metadata.deletionTimestamp, held.metadata.deletionTimestamp);
 
-    await k(['-n', ns, 'patch', 'cm', 'fin', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+    await k([
+      '-n',
+      ns,
+      'patch',
+      'cm',
+      'fin',
+      '--type=json',
+      '-p',
+      '[{"op":"remove","path":"/metadata/finalizers"}]',
+    ]);
     await eventually('fin gone once its finalizer is removed', () => isGone(ns, 'cm', 'fin'));
   });
 
   test('no new finalizers may be added to an object that is being deleted', async () => {
-    await apply('fin3', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fin3', namespace: ns, finalizers: ['example.minato.dev/hold'] } });
+    await apply('fin3', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'fin3', namespace: ns, finalizers: ['example.minato.dev/hold'] },
+    });
     await k(['-n', ns, 'delete', 'cm', 'fin3', '--wait=false']);
     try {
       const added = await ctx.kubectl.run([
@@ -291,7 +449,11 @@ describe('finalizers', () => {
         '[{"op":"add","path":"/metadata/finalizers/-","value":"example.minato.dev/another"}]',
       ]);
       assert.notEqual(added.code, 0, `adding a finalizer to a deleting object was accepted: ${added.stdout}`);
-      assert.match(added.stderr, /Forbidden: no new finalizers can be added if the object is being deleted/, added.stderr);
+      assert.match(
+        added.stderr,
+        /Forbidden: no new finalizers can be added if the object is being deleted/,
+        added.stderr,
+      );
     } finally {
       await k(['-n', ns, 'patch', 'cm', 'fin3', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
     }
@@ -299,7 +461,11 @@ describe('finalizers', () => {
   });
 
   test('kubectl delete waits for finalizers (and times out while one is held)', async () => {
-    await apply('fin2', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fin2', namespace: ns, finalizers: ['example.minato.dev/hold'] } });
+    await apply('fin2', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'fin2', namespace: ns, finalizers: ['example.minato.dev/hold'] },
+    });
     const r = await ctx.kubectl.fails(['-n', ns, 'delete', 'cm', 'fin2', '--timeout=2s']);
     assert.match(r.stderr, /timed out waiting for the condition/, r.stderr);
     await k(['-n', ns, 'patch', 'cm', 'fin2', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);

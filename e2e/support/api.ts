@@ -59,7 +59,13 @@ export class ApiClient {
 
   constructor(readonly creds: Credentials) {
     // The CA must verify the hub's serving certificate: these requests prove the kubeconfig is right.
-    this.agent = new Agent({ ca: creds.ca, cert: creds.cert, key: creds.key, keepAlive: true, maxSockets: 8 });
+    this.agent = new Agent({
+      ca: creds.ca,
+      cert: creds.cert,
+      key: creds.key,
+      keepAlive: true,
+      maxSockets: 8,
+    });
     this.anonymousAgent = new Agent({ ca: creds.ca, keepAlive: false });
   }
 
@@ -78,23 +84,44 @@ export class ApiClient {
     return new Promise((resolve, reject) => {
       const req = request(
         url,
-        { method: options.method ?? 'GET', headers, agent: options.anonymous ? this.anonymousAgent : this.agent },
+        {
+          method: options.method ?? 'GET',
+          headers,
+          agent: options.anonymous ? this.anonymousAgent : this.agent,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
           res.on('error', reject);
         },
       );
-      req.setTimeout(options.timeoutMs ?? 15_000, () => req.destroy(new Error(`${options.method ?? 'GET'} ${path} timed out`)));
+      req.setTimeout(options.timeoutMs ?? 15_000, () =>
+        req.destroy(new Error(`${options.method ?? 'GET'} ${path} timed out`)),
+      );
       req.on('error', reject);
       req.end(body);
     });
   }
 
   /** JSON body helper: sends `body` as JSON, returns the status and parsed reply (or the raw text). */
-  async json(path: string, method = 'GET', body?: unknown, options: RequestOptions = {}): Promise<{ status: number; body: JsonObject; text: string }> {
-    const r = await this.request(path, { ...options, method, body: body === undefined ? undefined : JSON.stringify(body) });
+  async json(
+    path: string,
+    method = 'GET',
+    body?: unknown,
+    options: RequestOptions = {},
+  ): Promise<{ status: number; body: JsonObject; text: string }> {
+    const r = await this.request(path, {
+      ...options,
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     let parsed: JsonObject = {};
     try {
       parsed = JSON.parse(r.body) as JsonObject;

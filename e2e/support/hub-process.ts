@@ -49,7 +49,9 @@ export function removeDir(dir: string | undefined): void {
 
 export async function startHubProcess(options: StartOptions = {}): Promise<HubProcess> {
   if (!existsSync(CLI_PATH)) {
-    throw new Error(`the hub CLI is not built (${CLI_PATH} is missing): run "npx tsc -p tsconfig.json" first`);
+    throw new Error(
+      `the hub CLI is not built (${CLI_PATH} is missing): run "npx tsc -p tsconfig.json" first`,
+    );
   }
   const dataDir = options.dataDir ?? makeTempDir('hub');
   const port = options.port ?? 0;
@@ -73,7 +75,11 @@ export async function startHubProcess(options: StartOptions = {}): Promise<HubPr
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       if (child.pid) process.kill(child.pid, 'SIGKILL');
-      reject(new Error(`hub did not print "minato hub is up at ..." within ${timeoutMs} ms\ncommand: ${command}\noutput:\n${out}`));
+      reject(
+        new Error(
+          `hub did not print "minato hub is up at ..." within ${timeoutMs} ms\ncommand: ${command}\noutput:\n${out}`,
+        ),
+      );
     }, timeoutMs);
     const onData = () => {
       const m = UP_LINE.exec(out);
@@ -86,7 +92,11 @@ export async function startHubProcess(options: StartOptions = {}): Promise<HubPr
     child.stdout!.on('data', onData);
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(new Error(`hub exited (code ${code}, signal ${signal}) before it was up\ncommand: ${command}\noutput:\n${out}`));
+      reject(
+        new Error(
+          `hub exited (code ${code}, signal ${signal}) before it was up\ncommand: ${command}\noutput:\n${out}`,
+        ),
+      );
     });
   });
 
@@ -117,7 +127,9 @@ export async function startHubProcess(options: StartOptions = {}): Promise<HubPr
       process.kill(pid, 'SIGTERM');
       const { result } = await waitGone(10_000, 'SIGTERM');
       if (result.signal === 'SIGKILL') {
-        throw new Error(`hub (pid ${pid}) did not stop within 10 s of SIGTERM and was killed\noutput:\n${out}`);
+        throw new Error(
+          `hub (pid ${pid}) did not stop within 10 s of SIGTERM and was killed\noutput:\n${out}`,
+        );
       }
     },
     async kill9() {

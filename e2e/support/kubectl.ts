@@ -66,7 +66,11 @@ export class Kubectl {
   }
 
   env(options: RunOptions = {}): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: this.kubeconfig, KUBECACHEDIR: options.cacheDir ?? this.cacheDir };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      KUBECONFIG: this.kubeconfig,
+      KUBECACHEDIR: options.cacheDir ?? this.cacheDir,
+    };
     delete env.KUBECTL_EXTERNAL_DIFF;
     return { ...env, ...options.env };
   }
@@ -85,7 +89,11 @@ export class Kubectl {
       });
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
-        reject(new Error(`${this.describe(args)} timed out after ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+        reject(
+          new Error(
+            `${this.describe(args)} timed out after ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+          ),
+        );
       }, timeoutMs);
       child.once('error', (err) => {
         clearTimeout(timer);
@@ -104,7 +112,9 @@ export class Kubectl {
   async ok(args: string[], options: RunOptions = {}): Promise<string> {
     const r = await this.run(args, options);
     if (r.code !== 0) {
-      throw new Error(`${this.describe(args)} exited ${r.code}, expected 0\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+      throw new Error(
+        `${this.describe(args)} exited ${r.code}, expected 0\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`,
+      );
     }
     return r.stdout;
   }
@@ -113,7 +123,9 @@ export class Kubectl {
   async fails(args: string[], options: RunOptions = {}): Promise<KubectlResult> {
     const r = await this.run(args, options);
     if (r.code === 0) {
-      throw new Error(`${this.describe(args)} succeeded, expected a failure\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+      throw new Error(
+        `${this.describe(args)} succeeded, expected a failure\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`,
+      );
     }
     return r;
   }
@@ -171,7 +183,11 @@ export class LineProcess {
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Error(`${this.what}: no line matching ${pattern} within ${timeoutMs} ms\nlines so far:\n${this.lines.join('\n')}\nstderr:\n${this.stderr}`));
+        reject(
+          new Error(
+            `${this.what}: no line matching ${pattern} within ${timeoutMs} ms\nlines so far:\n${this.lines.join('\n')}\nstderr:\n${this.stderr}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.push({
         test,

@@ -9,6 +9,10 @@ import { CrdController } from '../controllers/crd-controller.js';
 import { CsrController } from '../controllers/csr-controller.js';
 import { GarbageCollector } from '../controllers/garbage-collector.js';
 import { NamespaceController } from '../controllers/namespace-controller.js';
+import {
+  NodeLifecycleController,
+  type NodeLifecycleOptions,
+} from '../controllers/node-lifecycle-controller.js';
 import { ensureClusterPki, writeAdminKubeconfig } from '../pki/index.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { createAuthenticator } from './auth/authenticate.js';
@@ -20,6 +24,7 @@ import { createObjectHooks } from './objects/object-hooks.js';
 import { ObjectService } from './objects/object-service.js';
 import { PatchService } from './objects/patch-service.js';
 import { OpenApiService } from './openapi-service.js';
+import { OpenApiV2Service } from './openapi-v2/service.js';
 import { tableForResourceType } from './printers/index.js';
 import { decodeProtobufObject } from './protobuf/index.js';
 import { builtinResourceTypes } from './registry/builtin-types.js';
@@ -43,6 +48,8 @@ export interface HubOptions {
   /** Extra names or IPs the serving certificate must carry. */
   advertise?: string[];
   log?: (line: string) => void;
+  /** Out-of-range detection and relocation timing (defaults suit devices renewing every 2 s). */
+  nodeLifecycle?: NodeLifecycleOptions;
   /** Watch history kept for resumption, in events; older resourceVersions get 410 Expired. */
   watchHistory?: number;
 }
@@ -96,6 +103,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     new NamespaceController(objects),
     new GarbageCollector(objects),
     new CsrController(objects, pki.ca),
+    new NodeLifecycleController(objects, options.nodeLifecycle),
   ];
   for (const c of controllers) c.start();
   const compaction = setInterval(() => store.compactByPolicy(), 30_000);
@@ -104,6 +112,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   let listeningPort = options.port;
   const discovery = new Discovery(registry, () => `${options.host ?? '127.0.0.1'}:${listeningPort}`);
   const openapi = new OpenApiService(registry, schemas);
+  // Built on the first request (kubectl 1.27/1.28 only), not at start-up.
+  const openapiV2 = new OpenApiV2Service(registry, schemas, {
+    title: 'Minato',
+    version: KUBERNETES_VERSION.gitVersion,
+  });
   const patches = new PatchService(objects, schemas);
   const subresources = createSubresources(objects);
   const resources = new ResourceHandler({
@@ -128,6 +141,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       resources,
       version: KUBERNETES_VERSION,
       openapi: (path, query) => openapi.serve(path, query),
+      openapiV2: (path, accept, ifNoneMatch) => openapiV2.serve(path, accept, ifNoneMatch),
       authenticate,
       authorize,
       isReady: () => true,

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { unauthorized } from '../../api/index.js';
 import type { Discovery } from '../discovery.js';
+import type { OpenApiV2Answer } from '../openapi-v2/service.js';
 import { negotiateDiscovery } from '../request/negotiate.js';
 import { isDiscoveryPath, parseResourcePath, type ResourceRequest } from '../request/request-info.js';
 import type { ResourceHandler } from './resource-handler.js';
@@ -22,6 +23,12 @@ export interface FrontDoorDeps {
   resources: ResourceHandler;
   version: Record<string, string>;
   openapi(path: string, query: URLSearchParams): string | undefined;
+  /** /openapi/v2 and /swagger-2.0.0.pb-v1 for kubectl 1.27/1.28: status, headers and (binary) body. */
+  openapiV2?(
+    path: string,
+    accept: string | undefined,
+    ifNoneMatch: string | undefined,
+  ): OpenApiV2Answer | undefined;
   authenticate(req: IncomingMessage): UserInfo | undefined;
   /** Throws 403 when the user may not make this request. */
   authorize(user: UserInfo, method: string, target: ResourceRequest | undefined, path: string): void;
@@ -95,6 +102,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: FrontDoor
   if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
     const doc = deps.openapi(path, url.searchParams);
     if (doc !== undefined) return sendRaw(res, 200, doc);
+  }
+  if (path === '/openapi/v2' || path === '/swagger-2.0.0.pb-v1') {
+    const answer = deps.openapiV2?.(path, req.headers.accept, req.headers['if-none-match']);
+    if (answer) {
+      res.writeHead(answer.status, answer.headers);
+      res.end(answer.body);
+      return;
+    }
   }
   const target = parseResourcePath(path);
   if (target) return deps.resources.handle(req, res, url, target);

@@ -22,6 +22,7 @@ export {
   type ApplyOptions,
   type ApplyResult,
   apply,
+  BEFORE_FIRST_APPLY_MANAGER,
   type FieldManagerOptions,
   resetFieldsFor,
   trackUpdate,

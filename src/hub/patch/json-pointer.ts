@@ -13,10 +13,6 @@ export function parseJsonPointer(pointer: string): string[] | undefined {
   return tokens;
 }
 
-export function formatJsonPointer(tokens: readonly string[]): string {
-  return tokens.map((t) => `/${t.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
-}
-
 /**
  * An array index token: "0" or a decimal without leading zeros (RFC 6901 §4). Returns undefined
  * for anything else, including "-", which callers handle themselves.

@@ -43,15 +43,6 @@ export function canonicalJson(value: JsonValue): string {
   return JSON.stringify(value);
 }
 
-/** Kind of a JSON value as patch engines care about it. */
-export function jsonKind(value: JsonValue | undefined): 'object' | 'array' | 'scalar' | 'null' | 'absent' {
-  if (value === undefined) return 'absent';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'object') return 'object';
-  return 'scalar';
-}
-
 /**
  * Reads a member that came from data. Plain `obj[key]` would find Object.prototype for the key
  * "__proto__" (a legal label name) on an object that does not have it.

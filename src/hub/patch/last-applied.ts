@@ -8,6 +8,7 @@ import type { JsonObject, JsonValue } from '../../api/types.js';
 import type { Schema, SchemaResolver } from '../schema/types.js';
 import type { FieldSet } from './field-set.js';
 import { canonicalJson, isJsonObject } from './json-value.js';
+import { completeListKeys } from './key-completion.js';
 import { compareValues, fieldSetOf } from './typed-fields.js';
 
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -39,8 +40,9 @@ export function fieldsAllowedByLastApplied(
   const text = annotationsOf(live)?.[LAST_APPLIED_ANNOTATION];
   if (typeof text !== 'string') return undefined;
   try {
-    const lastApplied = JSON.parse(text) as JsonValue;
-    if (!isJsonObject(lastApplied)) return undefined;
+    const parsed = JSON.parse(text) as JsonValue;
+    if (!isJsonObject(parsed)) return undefined;
+    const lastApplied = completeListKeys(parsed, live, schema, resolver).config;
     const recorded = fieldSetOf(lastApplied, schema, resolver);
     return recorded.difference(compareValues(lastApplied, live, schema, resolver).modified);
   } catch {

@@ -5,7 +5,7 @@ import type { JsonObject, KubeObject, ManagedFieldsEntry } from '../../api/types
 import { fieldPath } from './field-path.js';
 import { LAST_APPLIED_ANNOTATION } from './last-applied.js';
 import { type ApplyOptions, apply, trackUpdate, type UpdateTrackingOptions } from './server-side-apply.js';
-import { deploymentSchema, resolver } from './test-schemas.js';
+import { definitions, deploymentSchema, resolver, tinyResolver } from './test-schemas.js';
 
 const T0 = new Date('2025-01-01T00:00:00.123Z');
 const T1 = new Date('2025-01-01T00:01:00Z');
@@ -449,4 +449,55 @@ test('"__proto__" is an ordinary label for apply and tracking', () => {
   const without = config(webSpec());
   const next = apply(object, without, 'deployer', applyOpts(T2)).object;
   assert.deepEqual(Object.keys(next.metadata.labels!), ['app']);
+});
+
+test('list-map keys the schema does not default are completed from the live item', () => {
+  // The kind strategy, not the schema, defaults protocol here (as for Minato's built-ins today).
+  const noDefaults = structuredClone(definitions);
+  delete noDefaults.ContainerPort!.properties!.protocol!.default;
+  const opts = { ...applyOpts(T0), resolver: tinyResolver(noDefaults) };
+  const spec = webSpec();
+  spec.template = { spec: { containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 80 }] }] } };
+
+  const created = apply(undefined, config(spec), 'deployer', opts).object;
+  created.spec.template.spec.containers[0].ports[0].protocol = 'TCP'; // what defaulting does
+
+  const again = apply(created, config(spec), 'deployer', { ...opts, now: T1 });
+  assert.deepEqual(again.object.spec.template.spec.containers[0].ports, [
+    { containerPort: 80, protocol: 'TCP' },
+  ]);
+  assert.equal(again.changed, false);
+  const ports = JSON.stringify(again.managedFields[0]!.fieldsV1);
+  assert.ok(ports.includes('k:{\\"containerPort\\":80,\\"protocol\\":\\"TCP\\"}'), ports);
+  assert.ok(!ports.includes('f:protocol'), 'a completed key field is not owned');
+});
+
+test('fields of an object without managed fields belong to before-first-apply', () => {
+  const live = config(webSpec('nginx:1.27', 3));
+  const err = conflictOf(() => apply(live, config(webSpec('nginx:1.27', 5)), 'deployer', applyOpts()));
+  assert.equal(
+    err.message,
+    'Apply failed with 1 conflict: conflict with "before-first-apply" using apps/v1: .spec.replicas',
+  );
+  const { managedFields } = apply(live, config(webSpec('nginx:1.27', 3)), 'deployer', applyOpts());
+  assert.deepEqual(
+    managedFields.map((e) => e.manager),
+    ['deployer', 'before-first-apply'],
+  );
+});
+
+test('set lists merge by value: each applier keeps and releases its own finalizers', () => {
+  const withFinalizers = (...finalizers: string[]) => {
+    const c = config({ replicas: 1 });
+    c.metadata.finalizers = finalizers;
+    return c;
+  };
+  let live = apply(undefined, withFinalizers('a.io/x'), 'a', applyOpts(T0)).object;
+  live = apply(live, withFinalizers('b.io/y'), 'b', { ...applyOpts(T1), force: true }).object;
+  assert.deepEqual(live.metadata.finalizers, ['a.io/x', 'b.io/y']);
+  assert.deepEqual((entryOf(live, 'b')!.fieldsV1!['f:metadata'] as JsonObject)['f:finalizers'], {
+    'v:"b.io/y"': {},
+  });
+  live = apply(live, withFinalizers(), 'a', applyOpts(T2)).object;
+  assert.deepEqual(live.metadata.finalizers, ['b.io/y']);
 });

@@ -16,6 +16,7 @@ import { mergeApplied, removeFields } from './apply-merge.js';
 import { type FieldPath, fieldPath } from './field-path.js';
 import { FieldSet } from './field-set.js';
 import { cloneJson, isJsonObject, jsonEqual } from './json-value.js';
+import { completeListKeys } from './key-completion.js';
 import { fieldsAllowedByLastApplied, KUBECTL_APPLY_MANAGER, withLastAppliedUpdated } from './last-applied.js';
 import {
   capUpdateManagers,
@@ -87,16 +88,18 @@ export function apply(
   manager: string,
   options: ApplyOptions,
 ): ApplyResult {
-  const config = checkApplied(applied, manager, options.apiVersion);
+  const appliedObject = checkApplied(applied, manager, options.apiVersion);
   const liveObject = live ? withoutManagedFields(live) : {};
-  const starting = decodeManagedFieldsOrEmpty(live?.metadata?.managedFields);
   const reset = resetFieldsFor(options);
+  let starting = decodeManagedFieldsOrEmpty(live?.metadata?.managedFields);
+  if (live && starting.size === 0) starting = attributeExistingFields(liveObject, reset, options);
+  const { config, filled } = completeListKeys(appliedObject, liveObject, options.schema, options.resolver);
   const self: ManagerEntry = {
     manager,
     operation: 'Apply',
     apiVersion: options.apiVersion,
     ...(options.subresource ? { subresource: options.subresource } : {}),
-    set: fieldSetOf(config, options.schema, options.resolver).withoutPrefixes(reset),
+    set: fieldSetOf(config, options.schema, options.resolver).withoutPrefixes(reset).difference(filled),
   };
   const selfId = managerIdentity(manager, 'Apply', options.apiVersion, options.subresource);
 
@@ -119,7 +122,7 @@ export function apply(
     managers.set(selfId, { ...entry, time: formatManagedTime(options.now) });
   }
   managers = capUpdateManagers(stripServerOwnedFields(managers));
-  if (manager === KUBECTL_APPLY_MANAGER) object = withLastAppliedUpdated(object, config);
+  if (manager === KUBECTL_APPLY_MANAGER) object = withLastAppliedUpdated(object, appliedObject);
   const managedFields = encodeManagedFields(managers);
   return {
     object: withManagedFields(object, managedFields),
@@ -191,6 +194,27 @@ function applyOnce(
 }
 
 const SERVER_OWNED_SET = FieldSet.of(...SERVER_OWNED_FIELDS);
+
+/** Owner of an object's fields that predate managed fields, so the first apply can conflict with them. */
+export const BEFORE_FIRST_APPLY_MANAGER = 'before-first-apply';
+
+function attributeExistingFields(
+  live: JsonObject,
+  reset: readonly FieldPath[],
+  options: FieldManagerOptions,
+): ManagedFieldSets {
+  const added = filterComparison(compareValues({}, live, options.schema, options.resolver), reset).added;
+  const entry: ManagerEntry = {
+    manager: BEFORE_FIRST_APPLY_MANAGER,
+    operation: 'Update',
+    apiVersion: options.apiVersion,
+    time: formatManagedTime(options.now),
+    set: added,
+  };
+  return stripServerOwnedFields(
+    new Map([[managerIdentity(entry.manager, 'Update', entry.apiVersion), entry]]),
+  );
+}
 
 /**
  * managedFields after a create, update or patch by `manager` (any non-apply write; pass the

@@ -114,9 +114,9 @@ class StrategicMerger {
       return normalizeOrder(fromPatch, serverOnly, patch, original, key);
     }
     const mergeKey = patchMergeKey(schema, this.resolver);
-    // Upstream refuses to merge maps without a merge key; replacing is the useful reading.
-    if (!mergeKey) return this.newList(patch, undefined);
     const itemSchema = childSchema(schema, 0, this.resolver);
+    // Upstream refuses to merge maps without a merge key; replacing is the useful reading.
+    if (!mergeKey) return patch.map((item) => this.newValue(item, itemSchema));
     const key = mergeKeyOf(mergeKey);
 
     let base = original;

@@ -150,10 +150,6 @@ export interface Comparison {
   modified: FieldSet;
 }
 
-export function isSameComparison(c: Comparison): boolean {
-  return c.added.isEmpty() && c.removed.isEmpty() && c.modified.isEmpty();
-}
-
 export function filterComparison(c: Comparison, excluded: readonly FieldPath[]): Comparison {
   if (excluded.length === 0) return c;
   return {
