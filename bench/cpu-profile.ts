@@ -51,7 +51,12 @@ export type LocationResolver = (url: string, line0: number, column0: number) => 
 
 const IDLE = '(idle)';
 
-export function summarizeProfile(profile: CpuProfile, windows: Window[], resolveLocation: LocationResolver, top = 15): ProfileSummary[] {
+export function summarizeProfile(
+  profile: CpuProfile,
+  windows: Window[],
+  resolveLocation: LocationResolver,
+  top = 15,
+): ProfileSummary[] {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -187,7 +192,11 @@ export function sourceMapResolver(root: string): LocationResolver {
     let map: { sources: string[]; lines: Segment[][] } | null = null;
     try {
       if (existsSync(`${file}.map`)) {
-        const raw = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: string[]; sourceRoot?: string; mappings: string };
+        const raw = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as {
+          sources: string[];
+          sourceRoot?: string;
+          mappings: string;
+        };
         const dir = resolve(dirname(file), raw.sourceRoot ?? '');
         map = { sources: raw.sources.map((s) => resolve(dir, s)), lines: decodeMappings(raw.mappings) };
       }

@@ -45,13 +45,23 @@ export class HubClient {
     maxSockets: number,
   ) {
     this.base = new URL(creds.server);
-    this.agent = new Agent({ ca: creds.ca, cert: creds.cert, key: creds.key, keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+    this.agent = new Agent({
+      ca: creds.ca,
+      cert: creds.cert,
+      key: creds.key,
+      keepAlive: true,
+      maxSockets,
+      maxFreeSockets: maxSockets,
+    });
   }
 
   /** Sends a request and reads the whole response; non-2xx statuses reject with an HttpError. */
   send(path: string, options: RequestOptions = {}): Promise<Response> {
     const method = options.method ?? 'GET';
-    const headers: Record<string, string | number> = { accept: options.accept ?? 'application/json', 'user-agent': USER_AGENT };
+    const headers: Record<string, string | number> = {
+      accept: options.accept ?? 'application/json',
+      'user-agent': USER_AGENT,
+    };
     let payload: Buffer | undefined;
     if (options.body !== undefined) {
       payload = Buffer.from(options.body, 'utf8');

@@ -44,9 +44,20 @@ export interface HubProcess {
 }
 
 export async function startHubProcess(options: HubProcessOptions): Promise<HubProcess> {
-  if (!existsSync(HUB_CLI)) throw new Error(`the hub is not built (${HUB_CLI} is missing): run "npx tsc -p tsconfig.json"`);
+  if (!existsSync(HUB_CLI))
+    throw new Error(`the hub is not built (${HUB_CLI} is missing): run "npx tsc -p tsconfig.json"`);
   const nodeFlags = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
-  const args = [...nodeFlags, HUB_CLI, 'up', '--data-dir', options.dataDir, '--port', '0', '--host', '127.0.0.1'];
+  const args = [
+    ...nodeFlags,
+    HUB_CLI,
+    'up',
+    '--data-dir',
+    options.dataDir,
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+  ];
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const collect = (chunk: string) => {
@@ -79,7 +90,11 @@ export async function startHubProcess(options: HubProcessOptions): Promise<HubPr
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       killNow();
-      reject(new Error(`the hub did not say "minato hub is up at …" within ${timeoutMs} ms\ncommand: ${command}\noutput:\n${out}`));
+      reject(
+        new Error(
+          `the hub did not say "minato hub is up at …" within ${timeoutMs} ms\ncommand: ${command}\noutput:\n${out}`,
+        ),
+      );
     }, timeoutMs);
     const check = () => {
       const m = UP_LINE.exec(out);
@@ -91,7 +106,11 @@ export async function startHubProcess(options: HubProcessOptions): Promise<HubPr
     child.stdout!.on('data', check);
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(new Error(`the hub exited (code ${code}, signal ${signal}) before it was up\ncommand: ${command}\noutput:\n${out}`));
+      reject(
+        new Error(
+          `the hub exited (code ${code}, signal ${signal}) before it was up\ncommand: ${command}\noutput:\n${out}`,
+        ),
+      );
     });
   });
 

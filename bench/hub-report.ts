@@ -6,15 +6,15 @@ import type { ProfileSummary } from './cpu-profile.js';
 import type { MachineInfo } from './proc.js';
 import type { InsertResult, ListReferenceResult } from './sqlite-reference.js';
 import {
-  type Summary,
   formatCount,
   formatInt,
   formatMiB,
   formatMs,
   formatRatio,
   renderTable,
+  type Summary,
 } from './stats.js';
-import { type Panel, barPanel, notePanel, svgDocument, xyPanel } from './svg.js';
+import { barPanel, notePanel, type Panel, svgDocument, xyPanel } from './svg.js';
 
 export interface HubConfig {
   objects: number;
@@ -92,7 +92,11 @@ export interface HubResults {
     fanoutCompleteMs: Summary;
     writeAckMs: Summary;
     /** CDF points for the picture. */
-    cdf: { sendToEvent: [number, number][]; fanoutComplete: [number, number][]; ackToEvent: [number, number][] };
+    cdf: {
+      sendToEvent: [number, number][];
+      fanoutComplete: [number, number][];
+      ackToEvent: [number, number][];
+    };
   };
   memory: {
     idleBytes: number;
@@ -113,9 +117,15 @@ export function createHeadline(r: HubResults): string {
   const hub = r.create.perSecond;
   const perWrite = r.create.reference.perWrite.perSecond;
   const ratio = hub / perWrite;
-  const why = ratio >= 1 ? 'thanks to group commit: many writes share one fsync' : 'slower than one fsync per write: the API costs more than the disk';
+  const why =
+    ratio >= 1
+      ? 'thanks to group commit: many writes share one fsync'
+      : 'slower than one fsync per write: the API costs more than the disk';
   const batched = r.create.reference.batched
-    .map((b) => `batches of ${formatInt(b.batchSize)} ${formatInt(b.perSecond)} obj/s (hub ${formatRatio(hub / b.perSecond)})`)
+    .map(
+      (b) =>
+        `batches of ${formatInt(b.batchSize)} ${formatInt(b.perSecond)} obj/s (hub ${formatRatio(hub / b.perSecond)})`,
+    )
     .join(' · ');
   return `create: hub ${formatInt(hub)} obj/s · raw SQLite per-write fsync ${formatInt(perWrite)} obj/s (hub ${formatRatio(ratio)}, ${why}) · raw SQLite ${batched}`;
 }
@@ -137,34 +147,89 @@ export function renderText(r: HubResults): string {
   out.push('');
 
   const c = r.create;
-  out.push(`Create: ${formatInt(c.objects)} ConfigMaps with ${c.concurrency} concurrent clients (POST, keep-alive HTTPS)`);
+  out.push(
+    `Create: ${formatInt(c.objects)} ConfigMaps with ${c.concurrency} concurrent clients (POST, keep-alive HTTPS)`,
+  );
   out.push(
     renderTable([
       ['', 'objects/s', 'p50', 'p99', 'max', 'objects'],
-      ['hub', formatInt(c.perSecond), formatMs(c.latencyMs.p50), formatMs(c.latencyMs.p99), formatMs(c.latencyMs.max), formatInt(c.objects)],
-      ['raw SQLite, 1 transaction per object', formatInt(c.reference.perWrite.perSecond), '', '', '', formatInt(c.reference.perWrite.objects)],
-      ...c.reference.batched.map((b) => [`raw SQLite, ${formatInt(b.batchSize)} objects per transaction`, formatInt(b.perSecond), '', '', '', formatInt(b.objects)]),
+      [
+        'hub',
+        formatInt(c.perSecond),
+        formatMs(c.latencyMs.p50),
+        formatMs(c.latencyMs.p99),
+        formatMs(c.latencyMs.max),
+        formatInt(c.objects),
+      ],
+      [
+        'raw SQLite, 1 transaction per object',
+        formatInt(c.reference.perWrite.perSecond),
+        '',
+        '',
+        '',
+        formatInt(c.reference.perWrite.objects),
+      ],
+      ...c.reference.batched.map((b) => [
+        `raw SQLite, ${formatInt(b.batchSize)} objects per transaction`,
+        formatInt(b.perSecond),
+        '',
+        '',
+        '',
+        formatInt(b.objects),
+      ]),
     ]),
   );
-  for (const s of c.segments) out.push(`  growing ${formatCount(s.from)} → ${formatCount(s.to)}: ${formatInt(s.perSecond)} obj/s`);
+  for (const s of c.segments)
+    out.push(`  growing ${formatCount(s.from)} → ${formatCount(s.to)}: ${formatInt(s.perSecond)} obj/s`);
   out.push(`  ${createHeadline(r)}`);
-  out.push(`  SLO context: mutating API calls p99 ≤ 1 s → hub create p99 ${formatMs(c.latencyMs.p99)} (${c.latencyMs.p99 <= SLO_MUTATING_MS ? 'within' : 'OUTSIDE'})`);
+  out.push(
+    `  SLO context: mutating API calls p99 ≤ 1 s → hub create p99 ${formatMs(c.latencyMs.p99)} (${c.latencyMs.p99 <= SLO_MUTATING_MS ? 'within' : 'OUTSIDE'})`,
+  );
   out.push('');
 
   out.push('List: every ConfigMap of one namespace, full response read, one client');
   const rows: string[][] = [['objects', 'request', 'items', 'response', 'p50', 'p99', 'max', 'n']];
   for (const l of r.list) {
     for (const k of l.kinds) {
-      rows.push([formatCount(l.size), k.label, formatInt(k.items), formatMiB(k.bytes), formatMs(k.latencyMs.p50), formatMs(k.latencyMs.p99), formatMs(k.latencyMs.max), String(k.latencyMs.n)]);
+      rows.push([
+        formatCount(l.size),
+        k.label,
+        formatInt(k.items),
+        formatMiB(k.bytes),
+        formatMs(k.latencyMs.p50),
+        formatMs(k.latencyMs.p99),
+        formatMs(k.latencyMs.max),
+        String(k.latencyMs.n),
+      ]);
     }
     const ref = l.reference;
-    rows.push([formatCount(l.size), 'raw SQLite: read + parse + JSON.stringify', formatInt(ref.rows), formatMiB(ref.bytes), formatMs(ref.readParseStringify.p50), formatMs(ref.readParseStringify.p99), formatMs(ref.readParseStringify.max), String(ref.readParseStringify.n)]);
-    rows.push([formatCount(l.size), 'raw SQLite: read + splice JSON texts', formatInt(ref.rows), formatMiB(ref.bytes), formatMs(ref.readSplice.p50), formatMs(ref.readSplice.p99), formatMs(ref.readSplice.max), String(ref.readSplice.n)]);
+    rows.push([
+      formatCount(l.size),
+      'raw SQLite: read + parse + JSON.stringify',
+      formatInt(ref.rows),
+      formatMiB(ref.bytes),
+      formatMs(ref.readParseStringify.p50),
+      formatMs(ref.readParseStringify.p99),
+      formatMs(ref.readParseStringify.max),
+      String(ref.readParseStringify.n),
+    ]);
+    rows.push([
+      formatCount(l.size),
+      'raw SQLite: read + splice JSON texts',
+      formatInt(ref.rows),
+      formatMiB(ref.bytes),
+      formatMs(ref.readSplice.p50),
+      formatMs(ref.readSplice.p99),
+      formatMs(ref.readSplice.max),
+      String(ref.readSplice.n),
+    ]);
   }
   out.push(renderTable(rows));
   for (const l of r.list) out.push(`  ${listHeadline(l)}`);
   const worst = Math.max(...r.list.flatMap((l) => l.kinds.map((k) => k.latencyMs.p99)));
-  out.push(`  SLO context: namespaced list p99 ≤ 5 s → worst hub list p99 here ${formatMs(worst)} (${worst <= SLO_LIST_NAMESPACED_MS ? 'within' : 'OUTSIDE'})`);
+  out.push(
+    `  SLO context: namespaced list p99 ≤ 5 s → worst hub list p99 here ${formatMs(worst)} (${worst <= SLO_LIST_NAMESPACED_MS ? 'within' : 'OUTSIDE'})`,
+  );
   out.push('');
 
   const w = r.watch;
@@ -174,10 +239,38 @@ export function renderText(r: HubResults): string {
   out.push(
     renderTable([
       ['', 'p50', 'p90', 'p99', 'max', 'n'],
-      ['write ack → event at watcher', formatMs(w.ackToEventMs.p50), formatMs(w.ackToEventMs.p90), formatMs(w.ackToEventMs.p99), formatMs(w.ackToEventMs.max), formatInt(w.ackToEventMs.n)],
-      ['write sent → event at watcher', formatMs(w.sendToEventMs.p50), formatMs(w.sendToEventMs.p90), formatMs(w.sendToEventMs.p99), formatMs(w.sendToEventMs.max), formatInt(w.sendToEventMs.n)],
-      ['write sent → last watcher has it', formatMs(w.fanoutCompleteMs.p50), formatMs(w.fanoutCompleteMs.p90), formatMs(w.fanoutCompleteMs.p99), formatMs(w.fanoutCompleteMs.max), formatInt(w.fanoutCompleteMs.n)],
-      ['update request (PUT) latency', formatMs(w.writeAckMs.p50), formatMs(w.writeAckMs.p90), formatMs(w.writeAckMs.p99), formatMs(w.writeAckMs.max), formatInt(w.writeAckMs.n)],
+      [
+        'write ack → event at watcher',
+        formatMs(w.ackToEventMs.p50),
+        formatMs(w.ackToEventMs.p90),
+        formatMs(w.ackToEventMs.p99),
+        formatMs(w.ackToEventMs.max),
+        formatInt(w.ackToEventMs.n),
+      ],
+      [
+        'write sent → event at watcher',
+        formatMs(w.sendToEventMs.p50),
+        formatMs(w.sendToEventMs.p90),
+        formatMs(w.sendToEventMs.p99),
+        formatMs(w.sendToEventMs.max),
+        formatInt(w.sendToEventMs.n),
+      ],
+      [
+        'write sent → last watcher has it',
+        formatMs(w.fanoutCompleteMs.p50),
+        formatMs(w.fanoutCompleteMs.p90),
+        formatMs(w.fanoutCompleteMs.p99),
+        formatMs(w.fanoutCompleteMs.max),
+        formatInt(w.fanoutCompleteMs.n),
+      ],
+      [
+        'update request (PUT) latency',
+        formatMs(w.writeAckMs.p50),
+        formatMs(w.writeAckMs.p90),
+        formatMs(w.writeAckMs.p99),
+        formatMs(w.writeAckMs.max),
+        formatInt(w.writeAckMs.n),
+      ],
     ]),
   );
   out.push(
@@ -206,8 +299,8 @@ export function renderText(r: HubResults): string {
       ...r.phases.map((p) => [
         p.name,
         `${p.seconds.toFixed(1)} s`,
-        `${p.hubCpuSeconds.toFixed(1)} s`,
-        `${p.seconds > 0 ? Math.round((100 * p.hubCpuSeconds) / p.seconds) : 0}%`,
+        Number.isFinite(p.hubCpuSeconds) ? `${p.hubCpuSeconds.toFixed(1)} s` : '–',
+        Number.isFinite(p.hubCpuSeconds) && p.seconds > 0 ? `${Math.round((100 * p.hubCpuSeconds) / p.seconds)}%` : '–',
         `${p.clientCpuSeconds.toFixed(1)} s`,
         formatMiB(p.hubRssBytes),
       ]),
@@ -243,7 +336,11 @@ export function renderSvg(r: HubResults): string {
           bars: [
             { label: 'hub (HTTPS API)', value: c.perSecond, color: P50 },
             { label: 'raw SQLite, fsync per object', value: c.reference.perWrite.perSecond, color: REF },
-            ...c.reference.batched.map((b) => ({ label: `raw SQLite, ${formatInt(b.batchSize)} per transaction`, value: b.perSecond, color: REF })),
+            ...c.reference.batched.map((b) => ({
+              label: `raw SQLite, ${formatInt(b.batchSize)} per transaction`,
+              value: b.perSecond,
+              color: REF,
+            })),
           ],
         },
       ],
@@ -289,7 +386,11 @@ export function renderSvg(r: HubResults): string {
       ],
       series: [
         { label: 'write sent → event at a watcher', points: w.cdf.sendToEvent, color: P50 },
-        { label: 'write ack → event (positive part)', points: w.cdf.ackToEvent.filter((p) => p[0] > 0), color: '#4f9d57' },
+        {
+          label: 'write ack → event (positive part)',
+          points: w.cdf.ackToEvent.filter((p) => p[0] > 0),
+          color: '#4f9d57',
+        },
         { label: 'write sent → last watcher has it', points: w.cdf.fanoutComplete, color: P99 },
       ],
     }),
@@ -302,7 +403,13 @@ export function renderSvg(r: HubResults): string {
       yLabel: 'MiB',
       formatX: (v) => `${Math.round(v)}`,
       formatY: (v) => `${Math.round(v)}`,
-      series: [{ label: 'hub RSS (MiB)', points: r.memory.timeline.map(([t, b]) => [t, b / 1024 / 1024]), color: P50 }],
+      series: [
+        {
+          label: 'hub RSS (MiB)',
+          points: r.memory.timeline.map(([t, b]) => [t, b / 1024 / 1024]),
+          color: P50,
+        },
+      ],
       markersX: marks,
     }),
   );
@@ -320,4 +427,3 @@ export function renderSvg(r: HubResults): string {
     panels,
   );
 }
-

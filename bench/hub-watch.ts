@@ -5,8 +5,8 @@
  */
 import type { ClientRequest } from 'node:http';
 import { Agent, request } from 'node:https';
-import type { Credentials } from './hub-process.js';
 import { type HubClient, USER_AGENT } from './https-client.js';
+import type { Credentials } from './hub-process.js';
 import { Samples } from './stats.js';
 
 export interface WatchOptions {
@@ -76,7 +76,13 @@ export class WatchFanout {
   private lastArrival = 0;
 
   constructor(private readonly o: WatchOptions) {
-    this.agent = new Agent({ ca: o.creds.ca, cert: o.creds.cert, key: o.creds.key, keepAlive: false, maxSockets: o.watchers + 16 });
+    this.agent = new Agent({
+      ca: o.creds.ca,
+      cert: o.creds.cert,
+      key: o.creds.key,
+      keepAlive: false,
+      maxSockets: o.watchers + 16,
+    });
     const capacity = o.watchers * o.updates + 1024;
     this.arrivalSeq = new Int32Array(capacity);
     this.arrivalAt = new Float64Array(capacity);
@@ -103,12 +109,21 @@ export class WatchFanout {
     return new Promise((resolve, reject) => {
       const watcher: Watcher = { req: undefined as unknown as ClientRequest, received: 0, ended: false };
       const req = request(
-        { host: base.hostname, port: base.port, path, method: 'GET', agent: this.agent, headers: { accept: 'application/json', 'user-agent': USER_AGENT } },
+        {
+          host: base.hostname,
+          port: base.port,
+          path,
+          method: 'GET',
+          agent: this.agent,
+          headers: { accept: 'application/json', 'user-agent': USER_AGENT },
+        },
         (res) => {
           if (res.statusCode !== 200) {
             let body = '';
             res.setEncoding('utf8').on('data', (c: string) => (body += c));
-            res.on('end', () => reject(new Error(`watch ${path} answered ${res.statusCode}: ${body.slice(0, 300)}`)));
+            res.on('end', () =>
+              reject(new Error(`watch ${path} answered ${res.statusCode}: ${body.slice(0, 300)}`)),
+            );
             return;
           }
           // The hub flushes the headers once the watch is registered, so from here on no event is missed.
@@ -239,7 +254,8 @@ export class WatchFanout {
       if (!(lastPerSeq[seq]! >= at)) lastPerSeq[seq] = at;
     }
     const fanout = new Samples(updates);
-    for (let seq = 0; seq < updates; seq++) if (Number.isFinite(lastPerSeq[seq])) fanout.push(lastPerSeq[seq]! - sentAt[seq]!);
+    for (let seq = 0; seq < updates; seq++)
+      if (Number.isFinite(lastPerSeq[seq])) fanout.push(lastPerSeq[seq]! - sentAt[seq]!);
     const deliverySeconds = (this.lastArrival - start) / 1000;
     return {
       expected,

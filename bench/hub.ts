@@ -11,12 +11,21 @@
  * Results: a table on stdout, bench/out/hub.json and bench/out/hub.svg.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type FlagSpec, UsageError, parseFlags } from '../src/cli/args.js';
-import { type CpuProfile, type Window, sourceMapResolver, summarizeProfile } from './cpu-profile.js';
+import { type FlagSpec, parseFlags, UsageError } from '../src/cli/args.js';
+import { type CpuProfile, sourceMapResolver, summarizeProfile, type Window } from './cpu-profile.js';
+import { HubClient } from './https-client.js';
 import { type HubProcess, startHubProcess } from './hub-process.js';
 import {
   type HubConfig,
@@ -28,13 +37,22 @@ import {
   renderText,
 } from './hub-report.js';
 import { WatchFanout } from './hub-watch.js';
-import { HubClient } from './https-client.js';
 import { filesystemOf, machineInfo, openFileLimit, sampleProcess, selfCpuSeconds } from './proc.js';
-import { Progress, note } from './progress.js';
+import { note, Progress } from './progress.js';
 import { ListReference, type Row, timedInserts } from './sqlite-reference.js';
-import { Samples, cdfPoints, formatCount, formatInt, formatMiB, formatMs, summarize, summarizeSorted } from './stats.js';
+import {
+  cdfPoints,
+  formatCount,
+  formatInt,
+  formatMiB,
+  formatMs,
+  Samples,
+  summarize,
+  summarizeSorted,
+} from './stats.js';
 
-export const description = 'hub API server: create throughput, list latency at 10k/100k, watch fan-out, RSS/CPU, vs raw SQLite';
+export const description =
+  'hub API server: create throughput, list latency at 10k/100k, watch fan-out, RSS/CPU, vs raw SQLite';
 
 /** The repository root, from dist/bench/hub.js. */
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -42,15 +60,28 @@ const DEFAULT_OUT = join(REPO_ROOT, 'bench', 'out');
 const FD_ENV = 'MINATO_BENCH_FD_RAISED';
 
 const FLAGS: FlagSpec = {
-  objects: { type: 'number', help: 'ConfigMaps created for the throughput figure (default 20000; --quick 5000)' },
+  objects: {
+    type: 'number',
+    help: 'ConfigMaps created for the throughput figure (default 20000; --quick 5000)',
+  },
   concurrency: { type: 'number', help: 'concurrent clients creating objects (default 32)', max: 1024 },
-  'list-sizes': { type: 'string', help: 'namespace sizes at which lists are timed (default 10000,100000; --quick 2000,10000)' },
-  'list-samples': { type: 'number', help: 'timed requests per list kind and size, fewer when a size is slow (default 30)', max: 10_000 },
+  'list-sizes': {
+    type: 'string',
+    help: 'namespace sizes at which lists are timed (default 10000,100000; --quick 2000,10000)',
+  },
+  'list-samples': {
+    type: 'number',
+    help: 'timed requests per list kind and size, fewer when a size is slow (default 30)',
+    max: 10_000,
+  },
   watchers: { type: 'number', help: 'concurrent watch connections (default 1000)', max: 100_000 },
   updates: { type: 'number', help: 'updates written while watched (default 1000; --quick 300)' },
   rate: { type: 'number', help: 'updates per second (default 50)', max: 100_000 },
   quick: { type: 'boolean', help: 'small sizes for a run of about a minute' },
-  profile: { type: 'boolean', help: 'run the hub under node --cpu-prof and report where its CPU time goes per phase' },
+  profile: {
+    type: 'boolean',
+    help: 'run the hub under node --cpu-prof and report where its CPU time goes per phase',
+  },
   'keep-data': { type: 'boolean', help: 'keep the hub data directory (printed at the end)' },
   dir: { type: 'string', help: 'where the temporary hub data directory goes (default: the OS temp dir)' },
   out: { type: 'string', help: 'where hub.json and hub.svg are written (default bench/out)' },
@@ -70,8 +101,10 @@ interface Options extends HubConfig {
 function options(argv: string[]): Options {
   const f = parseFlags(argv, FLAGS);
   const quick = f.quick === true;
-  const num = (name: string, normal: number, fast: number) => (f[name] === undefined ? (quick ? fast : normal) : Number(f[name]));
-  const sizesText = f['list-sizes'] === undefined ? (quick ? '2000,10000' : '10000,100000') : String(f['list-sizes']);
+  const num = (name: string, normal: number, fast: number) =>
+    f[name] === undefined ? (quick ? fast : normal) : Number(f[name]);
+  const sizesText =
+    f['list-sizes'] === undefined ? (quick ? '2000,10000' : '10000,100000') : String(f['list-sizes']);
   const listSizes = sizesText.split(',').map((s) => Number(s.trim()));
   if (listSizes.length === 0 || listSizes.some((n) => !Number.isInteger(n) || n < 1)) {
     throw new UsageError(`--list-sizes takes positive whole numbers separated by commas, got "${sizesText}"`);
@@ -107,17 +140,25 @@ async function ensureFileLimit(o: Options, argv: string[]): Promise<boolean> {
   const limit = openFileLimit();
   if (!Number.isFinite(limit.soft) || limit.soft >= need) return false;
   if (limit.hard >= need && !process.env[FD_ENV]) {
-    note(`open-file limit ${limit.soft} is below the ${need} this run needs; rerunning with ulimit -n ${need} (hard limit ${limit.hard})`);
+    note(
+      `open-file limit ${limit.soft} is below the ${need} this run needs; rerunning with ulimit -n ${need} (hard limit ${limit.hard})`,
+    );
     const script = fileURLToPath(new URL('./main.js', import.meta.url));
-    const child = spawn('/bin/sh', ['-c', `ulimit -n ${need} && exec "$0" "$@"`, process.execPath, script, 'hub', ...argv], {
-      stdio: 'inherit',
-      env: { ...process.env, [FD_ENV]: '1' },
-    });
+    const child = spawn(
+      '/bin/sh',
+      ['-c', `ulimit -n ${need} && exec "$0" "$@"`, process.execPath, script, 'hub', ...argv],
+      {
+        stdio: 'inherit',
+        env: { ...process.env, [FD_ENV]: '1' },
+      },
+    );
     // Ctrl-C reaches the child through the process group; we only wait for it.
     const ignore = () => {};
     process.on('SIGINT', ignore);
     process.on('SIGTERM', ignore);
-    const code = await new Promise<number>((done) => child.once('exit', (c, s) => done(c ?? (s ? 128 + (os.constants.signals[s] ?? 1) : 1))));
+    const code = await new Promise<number>((done) =>
+      child.once('exit', (c, s) => done(c ?? (s ? 128 + (os.constants.signals[s] ?? 1) : 1))),
+    );
     process.exitCode = code;
     return true;
   }
@@ -232,7 +273,10 @@ class HubBenchmark {
     await this.phase('idle', () => new Promise((r) => setTimeout(r, 2000)));
     const idleBytes = this.rss();
     for (const ns of [NAMESPACE, WATCH_NAMESPACE]) {
-      await this.client.send('/api/v1/namespaces', { method: 'POST', body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }) });
+      await this.client.send('/api/v1/namespaces', {
+        method: 'POST',
+        body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }),
+      });
     }
 
     // Grow the namespace, stopping at the throughput target and at each list size.
@@ -246,11 +290,14 @@ class HubBenchmark {
     let reference: HubResults['create']['reference'] | undefined;
     for (const target of targets) {
       const from = created;
-      const seconds = await this.phase(`create ${formatCount(from)}→${formatCount(target)}`, () => this.createRange(from, target));
+      const seconds = await this.phase(`create ${formatCount(from)}→${formatCount(target)}`, () =>
+        this.createRange(from, target),
+      );
       created = target;
       segments.push({ from, to: target, seconds, perSecond: (target - from) / seconds });
       if (target <= o.objects) createSeconds += seconds;
-      if (target === o.objects) reference = await this.phase('raw SQLite writes', () => this.referenceWrites());
+      if (target === o.objects)
+        reference = await this.phase('raw SQLite writes', () => this.referenceWrites());
       if (o.listSizes.includes(target)) {
         afterObjects.push({ objects: target, bytes: this.rss() });
         const kinds = await this.phase(`list @${formatCount(target)}`, () => this.measureLists(target));
@@ -258,7 +305,12 @@ class HubBenchmark {
           listReference.add(this.rows(lists.length === 0 ? 0 : lists[lists.length - 1]!.size, target));
           return listReference.measure(o.listSamples, 30_000);
         });
-        lists.push({ size: target, hubRssBytes: afterObjects[afterObjects.length - 1]!.bytes, kinds, reference: ref });
+        lists.push({
+          size: target,
+          hubRssBytes: afterObjects[afterObjects.length - 1]!.bytes,
+          kinds,
+          reference: ref,
+        });
       }
     }
     listReference.close();
@@ -284,7 +336,10 @@ class HubBenchmark {
       fromUs: stopFrom,
       toUs: Number(process.hrtime.bigint() / 1000n),
     });
-    if (exit.code !== 0) note(`the hub exited with code ${exit.code} signal ${exit.signal}; its last output:\n${this.hub.output().slice(-2000)}`);
+    if (exit.code !== 0)
+      note(
+        `the hub exited with code ${exit.code} signal ${exit.signal}; its last output:\n${this.hub.output().slice(-2000)}`,
+      );
 
     const machine = machineInfo();
     const fs = filesystemOf(this.work);
@@ -366,13 +421,16 @@ class HubBenchmark {
     };
     await Promise.all(Array.from({ length: Math.min(this.o.concurrency, to - from) }, worker));
     const seconds = (performance.now() - start) / 1000;
-    this.progress.done(`created ${formatInt(to - from)} ConfigMaps (${formatInt(from)} → ${formatInt(to)}) in ${seconds.toFixed(1)} s: ${formatInt((to - from) / seconds)} obj/s`);
+    this.progress.done(
+      `created ${formatInt(to - from)} ConfigMaps (${formatInt(from)} → ${formatInt(to)}) in ${seconds.toFixed(1)} s: ${formatInt((to - from) / seconds)} obj/s`,
+    );
     return seconds;
   }
 
   private rows(from: number, to: number): Row[] {
     const rows: Row[] = [];
-    for (let i = from; i < to; i++) rows.push({ key: `/core/configmaps/${NAMESPACE}/${nameOf(i)}`, value: this.stored[i]! });
+    for (let i = from; i < to; i++)
+      rows.push({ key: `/core/configmaps/${NAMESPACE}/${nameOf(i)}`, value: this.stored[i]! });
     return rows;
   }
 
@@ -396,9 +454,23 @@ class HubBenchmark {
     const base = `/api/v1/namespaces/${NAMESPACE}/configmaps`;
     let selected = 0;
     for (let i = 0; i < size; i++) if (i % SHARDS === SELECTED_SHARD) selected++;
-    const kinds: { kind: ListKindResult['kind']; label: string; path: string; accept?: string; expect: number; count: (doc: ListDoc) => number }[] = [
+    const kinds: {
+      kind: ListKindResult['kind'];
+      label: string;
+      path: string;
+      accept?: string;
+      expect: number;
+      count: (doc: ListDoc) => number;
+    }[] = [
       { kind: 'json', label: 'JSON list', path: base, expect: size, count: (d) => d.items?.length ?? -1 },
-      { kind: 'table', label: 'Table list (kubectl get)', path: base, accept: TABLE_ACCEPT, expect: size, count: (d) => d.rows?.length ?? -1 },
+      {
+        kind: 'table',
+        label: 'Table list (kubectl get)',
+        path: base,
+        accept: TABLE_ACCEPT,
+        expect: size,
+        count: (d) => d.rows?.length ?? -1,
+      },
       {
         kind: 'selector',
         label: `label selector (1%)`,
@@ -413,14 +485,17 @@ class HubBenchmark {
       this.progress.update(`list @${formatCount(size)}: ${k.label}, warm-up and check…`, true);
       const first = await this.client.send(k.path, { accept: k.accept, wantText: true });
       const got = k.count(JSON.parse(first.text!) as ListDoc);
-      if (got !== k.expect) throw new Error(`${k.label} at ${size} objects returned ${got} entries, expected ${k.expect}`);
+      if (got !== k.expect)
+        throw new Error(`${k.label} at ${size} objects returned ${got} entries, expected ${k.expect}`);
       const times: number[] = [];
       const deadline = performance.now() + budgetMs;
       for (let i = 0; i < this.o.listSamples && (i < 5 || performance.now() < deadline); i++) {
         const t0 = performance.now();
         await this.client.send(k.path, { accept: k.accept });
         times.push(performance.now() - t0);
-        this.progress.update(`list @${formatCount(size)}: ${k.label} ${i + 1}/${this.o.listSamples} · last ${formatMs(times[times.length - 1]!)}`);
+        this.progress.update(
+          `list @${formatCount(size)}: ${k.label} ${i + 1}/${this.o.listSamples} · last ${formatMs(times[times.length - 1]!)}`,
+        );
       }
       const latencyMs = summarize(times);
       results.push({ kind: k.kind, label: k.label, items: got, bytes: first.bytes, latencyMs });
@@ -437,7 +512,12 @@ class HubBenchmark {
     for (let i = 0; i < WATCH_OBJECTS; i++) {
       const res = await this.client.send(`/api/v1/namespaces/${WATCH_NAMESPACE}/configmaps`, {
         method: 'POST',
-        body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `w-${i}`, labels: { app: 'minato-bench' } }, data: { seq: '-1' } }),
+        body: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: `w-${i}`, labels: { app: 'minato-bench' } },
+          data: { seq: '-1' },
+        }),
         wantText: true,
       });
       rv = (JSON.parse(res.text!) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
@@ -457,7 +537,9 @@ class HubBenchmark {
       const hubRssBeforeBytes = this.rss();
       const connect = await this.phase(`open ${formatInt(o.watchers)} watches`, () => fanout.connect());
       const hubRssAfterConnectBytes = this.rss();
-      this.progress.done(`opened ${formatInt(connect.connected)} watches in ${connect.seconds.toFixed(1)} s · hub RSS ${formatMiB(hubRssAfterConnectBytes)}`);
+      this.progress.done(
+        `opened ${formatInt(connect.connected)} watches in ${connect.seconds.toFixed(1)} s · hub RSS ${formatMiB(hubRssAfterConnectBytes)}`,
+      );
       const r = await this.phase(`watch: ${formatInt(o.updates)} updates`, () => fanout.run());
       this.progress.done(
         `watch fan-out: ${formatInt(r.delivered)}/${formatInt(r.expected)} events, ${formatInt(r.eventsPerSecond)} events/s, write ack → event p50 ${formatMs(summarizeSorted(r.ackToEvent).p50)} p99 ${formatMs(summarizeSorted(r.ackToEvent).p99)}`,
@@ -480,7 +562,11 @@ class HubBenchmark {
         sendToEventMs: summarizeSorted(r.sendToEvent),
         fanoutCompleteMs: summarizeSorted(r.fanoutComplete),
         writeAckMs: summarizeSorted(r.writeAck),
-        cdf: { sendToEvent: cdfPoints(r.sendToEvent), fanoutComplete: cdfPoints(r.fanoutComplete), ackToEvent: cdfPoints(r.ackToEvent) },
+        cdf: {
+          sendToEvent: cdfPoints(r.sendToEvent),
+          fanoutComplete: cdfPoints(r.fanoutComplete),
+          ackToEvent: cdfPoints(r.ackToEvent),
+        },
       };
     } finally {
       fanout.close();
@@ -502,7 +588,10 @@ class HubBenchmark {
       { label: 'whole run', fromUs: profile.startTime, toUs: profile.endTime + 1 },
       ...this.phases.map((p) => ({ label: p.name, fromUs: p.fromUs, toUs: p.toUs })),
     ];
-    return { file: relative(REPO_ROOT, kept), phases: summarizeProfile(profile, windows, sourceMapResolver(REPO_ROOT), 25) };
+    return {
+      file: relative(REPO_ROOT, kept),
+      phases: summarizeProfile(profile, windows, sourceMapResolver(REPO_ROOT), 25),
+    };
   }
 }
 
@@ -522,7 +611,9 @@ export async function run(argv: string[]): Promise<void> {
     if (!o.keepData) rmSync(work, { recursive: true, force: true });
   };
   const onSignal = (signal: NodeJS.Signals) => {
-    process.stderr.write(`\n${signal}: stopping the hub (pid ${bench.hubProcess?.pid ?? '–'}) and cleaning up\n`);
+    process.stderr.write(
+      `\n${signal}: stopping the hub (pid ${bench.hubProcess?.pid ?? '–'}) and cleaning up\n`,
+    );
     cleanup();
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
@@ -538,11 +629,13 @@ export async function run(argv: string[]): Promise<void> {
     writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(svgPath, renderSvg(results));
     process.stdout.write(`\n${renderText(results)}\n\n`);
-    process.stdout.write(`wrote ${relative(process.cwd(), jsonPath) || jsonPath} and ${relative(process.cwd(), svgPath) || svgPath}\n`);
+    const shown = (path: string) => (path.startsWith(`${process.cwd()}/`) ? relative(process.cwd(), path) : path);
+    process.stdout.write(`wrote ${shown(jsonPath)} and ${shown(svgPath)}\n`);
     if (o.keepData) note(`hub data kept in ${work}`);
   } catch (err) {
     const hub = bench.hubProcess;
-    if (hub && !hub.alive()) note(`the hub process exited during the run; its last output:\n${hub.output().slice(-3000)}`);
+    if (hub && !hub.alive())
+      note(`the hub process exited during the run; its last output:\n${hub.output().slice(-3000)}`);
     throw err;
   } finally {
     process.off('SIGINT', onSignal);
@@ -550,4 +643,3 @@ export async function run(argv: string[]): Promise<void> {
     cleanup();
   }
 }
-

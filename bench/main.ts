@@ -27,7 +27,9 @@ async function main(): Promise<number> {
   }
   const bench = BENCHMARKS[name];
   if (!bench) {
-    console.error(`bench: unknown benchmark "${name}"; known benchmarks: ${Object.keys(BENCHMARKS).join(', ')}`);
+    console.error(
+      `bench: unknown benchmark "${name}"; known benchmarks: ${Object.keys(BENCHMARKS).join(', ')}`,
+    );
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

@@ -33,7 +33,12 @@ function open(path: string): Database.Database {
  * Inserts rows in transactions of `batchSize` (1 = one commit, one fsync, per object) into a fresh
  * database file, stopping after `maxSeconds` at a transaction boundary.
  */
-export function timedInserts(file: string, rows: readonly Row[], batchSize: number, maxSeconds: number): InsertResult {
+export function timedInserts(
+  file: string,
+  rows: readonly Row[],
+  batchSize: number,
+  maxSeconds: number,
+): InsertResult {
   const db = open(file);
   try {
     const insert = db.prepare('INSERT INTO objects (key, value) VALUES (?, ?)');
@@ -98,12 +103,15 @@ export class ListReference {
         const values = select.all() as string[];
         const text = build(values);
         times.push(performance.now() - start);
-        if (values.length !== this.count) throw new Error(`reference list read ${values.length} rows, expected ${this.count}`);
+        if (values.length !== this.count)
+          throw new Error(`reference list read ${values.length} rows, expected ${this.count}`);
         bytes = Buffer.byteLength(text);
       }
       return summarize(times);
     };
-    const readParseStringify = run((values) => JSON.stringify({ ...envelope, items: values.map((v) => JSON.parse(v) as unknown) }));
+    const readParseStringify = run((values) =>
+      JSON.stringify({ ...envelope, items: values.map((v) => JSON.parse(v) as unknown) }),
+    );
     const head = JSON.stringify(envelope);
     const readSplice = run((values) => `${head.slice(0, -1)},"items":[${values.join(',')}]}`);
     return { rows: this.count, readParseStringify, readSplice, bytes };

@@ -113,7 +113,7 @@ export function formatRatio(ratio: number): string {
   if (!Number.isFinite(ratio)) return '×–';
   if (ratio >= 10) return `×${ratio.toFixed(0)}`;
   if (ratio >= 1) return `×${ratio.toFixed(1)}`;
-  return `×${ratio.toFixed(2)}`;
+  return `×${ratio.toPrecision(2)}`;
 }
 
 /** 10000 -> "10k", 2500 -> "2.5k", 100 -> "100". */
@@ -127,15 +127,20 @@ export function formatCount(n: number): string {
 export function renderTable(rows: string[][], indent = '  '): string {
   if (rows.length === 0) return '';
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) widths[i] = Math.max(widths[i] ?? 0, row[i]!.length);
+  }
   const numeric = /^[-+×~]?[\d,.]+( ?[a-zA-Z/%]+)?(\/s)?$/;
   return rows
-    .map((row) =>
-      indent +
-      row
-        .map((cell, i) => (i > 0 && numeric.test(cell) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
-        .join('  ')
-        .trimEnd(),
+    .map(
+      (row) =>
+        indent +
+        row
+          .map((cell, i) =>
+            i > 0 && numeric.test(cell) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!),
+          )
+          .join('  ')
+          .trimEnd(),
     )
     .join('\n');
 }

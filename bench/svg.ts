@@ -14,7 +14,10 @@ export const PALETTE = ['#2f6db3', '#e07b39', '#4f9d57', '#b04f8c', '#8c7a3f', '
 const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"';
 
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 function text(x: number, y: number, content: string, attrs = ''): string {
@@ -77,7 +80,9 @@ export function barPanel(o: BarPanelOptions): Panel {
     render(y0, width) {
       const left = LABEL_WIDTH;
       const right = width - 110;
-      const values = o.groups.flatMap((g) => g.bars.map((b) => b.value)).filter((v) => Number.isFinite(v) && v > 0);
+      const values = o.groups
+        .flatMap((g) => g.bars.map((b) => b.value))
+        .filter((v) => Number.isFinite(v) && v > 0);
       const maxValue = Math.max(...values, 1e-9);
       let ticks: number[];
       let scale: (v: number) => number;
@@ -96,7 +101,9 @@ export function barPanel(o: BarPanelOptions): Panel {
       const plotBottom = plotTop + plotHeight;
       for (const t of ticks) {
         const x = scale(t);
-        parts.push(`<line x1="${r(x)}" y1="${r(plotTop)}" x2="${r(x)}" y2="${r(plotBottom)}" stroke="#e3e3e3"/>`);
+        parts.push(
+          `<line x1="${r(x)}" y1="${r(plotTop)}" x2="${r(x)}" y2="${r(plotBottom)}" stroke="#e3e3e3"/>`,
+        );
         parts.push(text(x, plotBottom + 16, o.format(t), 'font-size="11" fill="#666" text-anchor="middle"'));
       }
       let y = plotTop;
@@ -106,13 +113,26 @@ export function barPanel(o: BarPanelOptions): Panel {
         y += 14;
         group.bars.forEach((bar, i) => {
           const color = bar.color ?? PALETTE[i % PALETTE.length]!;
-          parts.push(text(left - 8, y + BAR_HEIGHT - 3, bar.label, 'font-size="11" fill="#444" text-anchor="end"'));
+          parts.push(
+            text(left - 8, y + BAR_HEIGHT - 3, bar.label, 'font-size="11" fill="#444" text-anchor="end"'),
+          );
           if (Number.isFinite(bar.value)) {
             const w = Math.max(1, scale(bar.value) - left);
-            parts.push(`<rect x="${left}" y="${r(y)}" width="${r(w)}" height="${BAR_HEIGHT}" fill="${color}" rx="2"/>`);
-            parts.push(text(left + w + 6, y + BAR_HEIGHT - 3, bar.note ?? o.format(bar.value), 'font-size="11" fill="#222"'));
+            parts.push(
+              `<rect x="${left}" y="${r(y)}" width="${r(w)}" height="${BAR_HEIGHT}" fill="${color}" rx="2"/>`,
+            );
+            parts.push(
+              text(
+                left + w + 6,
+                y + BAR_HEIGHT - 3,
+                bar.note ?? o.format(bar.value),
+                'font-size="11" fill="#222"',
+              ),
+            );
           } else {
-            parts.push(text(left + 6, y + BAR_HEIGHT - 3, bar.note ?? 'not measured', 'font-size="11" fill="#999"'));
+            parts.push(
+              text(left + 6, y + BAR_HEIGHT - 3, bar.note ?? 'not measured', 'font-size="11" fill="#999"'),
+            );
           }
           y += BAR_HEIGHT + BAR_GAP;
         });
@@ -121,10 +141,14 @@ export function barPanel(o: BarPanelOptions): Panel {
       for (const m of o.markers ?? []) {
         if (!(m.value <= axisMax)) continue;
         const x = scale(m.value);
-        parts.push(`<line x1="${r(x)}" y1="${r(plotTop)}" x2="${r(x)}" y2="${r(plotBottom)}" stroke="#c0392b" stroke-dasharray="5,4"/>`);
+        parts.push(
+          `<line x1="${r(x)}" y1="${r(plotTop)}" x2="${r(x)}" y2="${r(plotBottom)}" stroke="#c0392b" stroke-dasharray="5,4"/>`,
+        );
         parts.push(text(x + 4, plotTop + 10, m.label, 'font-size="11" fill="#c0392b"'));
       }
-      parts.push(`<line x1="${left}" y1="${r(plotBottom)}" x2="${right}" y2="${r(plotBottom)}" stroke="#999"/>`);
+      parts.push(
+        `<line x1="${left}" y1="${r(plotBottom)}" x2="${right}" y2="${r(plotBottom)}" stroke="#999"/>`,
+      );
       return parts.join('\n');
     },
   };
@@ -200,8 +224,12 @@ export function xyPanel(o: XYPanelOptions): Panel {
       const yTop = o.yMax ?? yTicks[yTicks.length - 1]!;
       const sy = (v: number) => plotBottom - (Math.max(0, Math.min(v, yTop)) / yTop) * plotHeight;
       for (const t of xTicks) {
-        parts.push(`<line x1="${r(sx(t))}" y1="${r(plotTop)}" x2="${r(sx(t))}" y2="${r(plotBottom)}" stroke="#e3e3e3"/>`);
-        parts.push(text(sx(t), plotBottom + 16, o.formatX(t), 'font-size="11" fill="#666" text-anchor="middle"'));
+        parts.push(
+          `<line x1="${r(sx(t))}" y1="${r(plotTop)}" x2="${r(sx(t))}" y2="${r(plotBottom)}" stroke="#e3e3e3"/>`,
+        );
+        parts.push(
+          text(sx(t), plotBottom + 16, o.formatX(t), 'font-size="11" fill="#666" text-anchor="middle"'),
+        );
       }
       for (const t of yTicks) {
         if (t > yTop) continue;
@@ -209,12 +237,16 @@ export function xyPanel(o: XYPanelOptions): Panel {
         parts.push(text(left - 6, sy(t) + 4, o.formatY(t), 'font-size="11" fill="#666" text-anchor="end"'));
       }
       for (const g of o.guidesY ?? []) {
-        parts.push(`<line x1="${left}" y1="${r(sy(g.value))}" x2="${right}" y2="${r(sy(g.value))}" stroke="#888" stroke-dasharray="3,3"/>`);
+        parts.push(
+          `<line x1="${left}" y1="${r(sy(g.value))}" x2="${right}" y2="${r(sy(g.value))}" stroke="#888" stroke-dasharray="3,3"/>`,
+        );
         parts.push(text(right + 4, sy(g.value) + 4, g.label, 'font-size="10" fill="#666"'));
       }
       (o.markersX ?? []).forEach((m, i) => {
         const x = sx(m.value);
-        parts.push(`<line x1="${r(x)}" y1="${r(plotTop)}" x2="${r(x)}" y2="${r(plotBottom)}" stroke="#bbb" stroke-dasharray="4,3"/>`);
+        parts.push(
+          `<line x1="${r(x)}" y1="${r(plotTop)}" x2="${r(x)}" y2="${r(plotBottom)}" stroke="#bbb" stroke-dasharray="4,3"/>`,
+        );
         parts.push(text(x + 2, plotTop - 4 - (i % 3) * 12, m.label, 'font-size="10" fill="#777"'));
       });
       o.series.forEach((s, i) => {
@@ -227,13 +259,30 @@ export function xyPanel(o: XYPanelOptions): Panel {
           prevY = sy(py);
           pts.push(`${r(sx(px))},${r(prevY)}`);
         }
-        if (pts.length > 0) parts.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${color}" stroke-width="2"/>`);
+        if (pts.length > 0)
+          parts.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${color}" stroke-width="2"/>`);
       });
-      parts.push(`<line x1="${left}" y1="${r(plotBottom)}" x2="${right}" y2="${r(plotBottom)}" stroke="#999"/>`);
+      parts.push(
+        `<line x1="${left}" y1="${r(plotBottom)}" x2="${right}" y2="${r(plotBottom)}" stroke="#999"/>`,
+      );
       parts.push(`<line x1="${left}" y1="${r(plotTop)}" x2="${left}" y2="${r(plotBottom)}" stroke="#999"/>`);
-      parts.push(text((left + right) / 2, plotBottom + 34, o.xLabel, 'font-size="12" fill="#444" text-anchor="middle"'));
+      parts.push(
+        text(
+          (left + right) / 2,
+          plotBottom + 34,
+          o.xLabel,
+          'font-size="12" fill="#444" text-anchor="middle"',
+        ),
+      );
       if (o.yLabel) {
-        parts.push(text(18, (plotTop + plotBottom) / 2, o.yLabel, `font-size="12" fill="#444" text-anchor="middle" transform="rotate(-90 18 ${r((plotTop + plotBottom) / 2)})"`));
+        parts.push(
+          text(
+            18,
+            (plotTop + plotBottom) / 2,
+            o.yLabel,
+            `font-size="12" fill="#444" text-anchor="middle" transform="rotate(-90 18 ${r((plotTop + plotBottom) / 2)})"`,
+          ),
+        );
       }
       return parts.join('\n');
     },
@@ -245,7 +294,9 @@ export function notePanel(lines: string[]): Panel {
   return {
     height: 14 + lines.length * 15,
     render(y0) {
-      return lines.map((line, i) => text(16, y0 + 14 + i * 15, line, 'font-size="11" fill="#555"')).join('\n');
+      return lines
+        .map((line, i) => text(16, y0 + 14 + i * 15, line, 'font-size="11" fill="#555"'))
+        .join('\n');
     },
   };
 }

@@ -283,6 +283,42 @@ describe('create generators', () => {
   });
 });
 
+describe('other kinds and verbs', () => {
+  const ns = 'b-other';
+  before(() => namespace(ns));
+
+  test('get all lists the kinds in the "all" category', async () => {
+    await k(['-n', ns, 'create', 'deployment', 'allme', '--image=nginx']);
+    await k(['-n', ns, 'create', 'configmap', 'not-in-all']);
+    const out = await k(['-n', ns, 'get', 'all', '-o', 'name']);
+    assert.match(out, /^deployment\.apps\/allme$/m, out);
+    assert.doesNotMatch(out, /configmap/, out);
+  });
+
+  test('a Lease prints HOLDER', async () => {
+    const lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'leader', namespace: ns },
+      spec: { holderIdentity: 'node-a', leaseDurationSeconds: 15 },
+    };
+    await k(['apply', '-f', ctx.file('lease.json', JSON.stringify(lease))]);
+    const out = await k(['-n', ns, 'get', 'leases']);
+    assert.deepEqual(tableHeader(out), ['NAME', 'HOLDER', 'AGE'], out);
+    assert.deepEqual(tableRows(out)[1]!.slice(0, 2), ['leader', 'node-a'], out);
+  });
+
+  test('auth can-i and auth whoami answer for the admin', async () => {
+    assert.equal((await k(['auth', 'can-i', 'create', 'deployments', '-n', ns])).trim(), 'yes');
+    assert.equal((await k(['auth', 'can-i', '*', '*'])).trim(), 'yes');
+    const who = await ctx.kubectl.json<{ kind: string; status: { userInfo: { username: string; groups: string[] } } }>(['auth', 'whoami']);
+    assert.equal(who.kind, 'SelfSubjectReview');
+    assert.ok(who.status.userInfo.username, JSON.stringify(who));
+    assert.ok(who.status.userInfo.groups.includes('system:masters'), JSON.stringify(who));
+    assert.ok(who.status.userInfo.groups.includes('system:authenticated'), JSON.stringify(who));
+  });
+});
+
 describe('labels and annotations', () => {
   const ns = 'b-label';
   before(async () => {

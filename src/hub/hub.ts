@@ -15,6 +15,7 @@ import {
 } from '../controllers/node-lifecycle-controller.js';
 import { ensureClusterPki, writeAdminKubeconfig } from '../pki/index.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { TunnelServer } from '../tunnel/tunnel-server.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { authorize } from './auth/authorize.js';
 import { Discovery } from './discovery.js';
@@ -118,7 +119,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     version: KUBERNETES_VERSION.gitVersion,
   });
   const patches = new PatchService(objects, schemas);
-  const subresources = createSubresources(objects);
+  const tunnels = new TunnelServer();
+  const subresources = createSubresources(objects, tunnels);
   const resources = new ResourceHandler({
     objects,
     registry,
@@ -145,6 +147,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       authenticate,
       authorize,
       isReady: () => true,
+      tunnels,
     },
   );
   await new Promise<void>((resolve, reject) => {
@@ -164,6 +167,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     async stop() {
       clearInterval(compaction);
       for (const c of controllers) c.stop();
+      tunnels.closeAll();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();

@@ -4,8 +4,11 @@
  * Kubernetes Status; nothing a client sends may take the process down.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import { unauthorized } from '../../api/index.js';
+import type { Duplex } from 'node:stream';
+import { badRequest, forbidden, toApiError, unauthorized } from '../../api/index.js';
+import { TUNNEL_PATH, type TunnelServer } from '../../tunnel/tunnel-server.js';
 import type { Discovery } from '../discovery.js';
 import type { OpenApiV2Answer } from '../openapi-v2/service.js';
 import { negotiateDiscovery } from '../request/negotiate.js';
@@ -33,6 +36,8 @@ export interface FrontDoorDeps {
   /** Throws 403 when the user may not make this request. */
   authorize(user: UserInfo, method: string, target: ResourceRequest | undefined, path: string): void;
   isReady(): boolean;
+  /** Devices' reverse tunnels (the agent dials in; the hub sends requests down). */
+  tunnels: TunnelServer;
   /** Extra non-resource routes (e.g. the dashboard later); return true when handled. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
 }
@@ -65,10 +70,43 @@ export function createFrontDoor(tls: { key: string; cert: string; ca: string }, 
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 70_000;
   server.requestTimeout = 0; // watches and log streams are long-lived
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    try {
+      upgrade(req, socket, deps);
+    } catch (err) {
+      const status = toApiError(err).toStatus();
+      const body = JSON.stringify(status);
+      socket.end(
+        `HTTP/1.1 ${status.code} ${STATUS_CODES[status.code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    }
+  });
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
   return server;
+}
+
+/** Upgrades: a device's tunnel. exec, attach and port-forward are not served yet and get a clear 400. */
+function upgrade(req: IncomingMessage, socket: Duplex, deps: FrontDoorDeps): void {
+  const url = new URL(req.url ?? '/', 'https://hub.invalid');
+  const user = deps.authenticate(req);
+  if (!user) throw unauthorized();
+  if (url.pathname === TUNNEL_PATH) {
+    const node =
+      user.groups.includes('system:nodes') && user.name.startsWith('system:node:')
+        ? user.name.slice('system:node:'.length)
+        : '';
+    if (!node)
+      throw forbidden(
+        `only devices (system:node:<name> in group system:nodes) may open a tunnel, not "${user.name}"`,
+      );
+    deps.tunnels.accept(req, socket, node);
+    return;
+  }
+  throw badRequest(
+    `${url.pathname.split('/').pop()} over an upgraded connection is not supported by this hub yet`,
+  );
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, deps: FrontDoorDeps): Promise<void> {

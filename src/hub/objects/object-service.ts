@@ -42,6 +42,8 @@ export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
   fieldValidation?: FieldValidation;
+  /** The object already carries its managedFields (server-side apply computed them). */
+  skipManagedFields?: boolean;
 }
 
 export interface WriteResult {
@@ -243,7 +245,8 @@ export class ObjectService {
     delete meta.deletionGracePeriodSeconds;
     strategy.prepareForCreate?.(obj, { ...this.strategyContext(), user: options.user });
     this.validate(type, obj, undefined, strategy);
-    this.hooks.trackManagedFields(type, undefined, obj, options.fieldManager ?? 'unknown');
+    if (!options.skipManagedFields)
+      this.hooks.trackManagedFields(type, undefined, obj, options.fieldManager ?? 'unknown');
     if (options.dryRun) {
       if (this.store.get(this.keyOf(type, meta.namespace, meta.name!)))
         throw alreadyExists(type.plural, type.group, meta.name!);

@@ -64,12 +64,9 @@ export class PatchService {
           type,
           namespace,
           { ...result.object, metadata: { ...result.object.metadata, name } },
-          {
-            ...options,
-            fieldManager: options.fieldManager,
-          },
+          // The apply's own entries are the truth for a created object: no Update entry on top.
+          { ...options, skipManagedFields: true },
         );
-        // create() records an Update entry; the apply's own entries are the truth for a created object.
         return { ...created, created: true };
       }
       const next = this.objects.mergeForUpdate(type, current.object, result.object, options.subresource);

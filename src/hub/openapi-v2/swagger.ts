@@ -244,15 +244,16 @@ function toSwaggerOperation(op: Operation): SwaggerOperation {
     responses[code] = v2;
   }
 
-  const out: SwaggerOperation = { responses };
-  if (op.tags.length > 0) out.tags = [...op.tags];
-  out.description = op.description;
-  out.operationId = op.operationId;
-  if (consumes) out.consumes = consumes;
-  if (produces.size > 0) out.produces = [...produces];
-  out.schemes = ['https'];
-  if (parameters.length > 0) out.parameters = parameters;
-  out.responses = responses;
+  const out: SwaggerOperation = {
+    ...(op.tags.length > 0 ? { tags: [...op.tags] } : {}),
+    description: op.description,
+    operationId: op.operationId,
+    ...(consumes ? { consumes } : {}),
+    ...(produces.size > 0 ? { produces: [...produces] } : {}),
+    schemes: ['https'],
+    ...(parameters.length > 0 ? { parameters } : {}),
+    responses,
+  };
   copyExtensions(op, out);
   return out;
 }

@@ -1,4 +1,4 @@
-/** RFC 6901 JSON pointers: "/a/b~1c/0" <-> ["a", "b/c", "0"]. */
+/** RFC 6901 JSON pointers: "/a/b~1c/0" -> ["a", "b/c", "0"]. */
 
 /** Splits a pointer into unescaped reference tokens; undefined when the text is not a pointer. */
 export function parseJsonPointer(pointer: string): string[] | undefined {

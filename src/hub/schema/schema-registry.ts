@@ -15,7 +15,26 @@ function loadBuiltins(): Map<string, Schema> {
   const defs = structuredClone(builtinDefinitions as unknown as Record<string, Schema>);
   // The committed JSON already carries the table; re-applying keeps the table authoritative.
   applyPatchSemantics(defs);
+  applyKeyDefaults(defs);
   return new Map(Object.entries(defs));
+}
+
+/**
+ * Defaults upstream declares on list-map key fields. Server-side apply needs them: an applied port
+ * without `protocol` must be the same list item as the stored one with `protocol: TCP`.
+ */
+const KEY_DEFAULTS: [definition: string, property: string, value: unknown][] = [
+  ['io.k8s.api.core.v1.ContainerPort', 'protocol', 'TCP'],
+  ['io.k8s.api.core.v1.ServicePort', 'protocol', 'TCP'],
+  ['io.k8s.api.core.v1.EndpointPort', 'protocol', 'TCP'],
+  ['io.k8s.api.discovery.v1.EndpointPort', 'protocol', 'TCP'],
+];
+
+function applyKeyDefaults(defs: Record<string, Schema>): void {
+  for (const [definition, property, value] of KEY_DEFAULTS) {
+    const prop = defs[definition]?.properties?.[property];
+    if (prop && prop.default === undefined) prop.default = value;
+  }
 }
 
 export class SchemaRegistry implements SchemaResolver {

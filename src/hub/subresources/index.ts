@@ -16,6 +16,7 @@ import {
   tooManyRequests,
 } from '../../api/index.js';
 import type { JsonValue } from '../../api/types.js';
+import type { TunnelServer } from '../../tunnel/tunnel-server.js';
 import type { SubresourceHandler } from '../http/resource-handler.js';
 import { addWarnings, sendJson, successStatus } from '../http/respond.js';
 import type { ObjectService } from '../objects/object-service.js';
@@ -23,13 +24,18 @@ import { applyJsonPatch } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { mediaType, parseJson, readBody } from '../request/body.js';
 import { fromLabelSelectorObject, matchesLabels } from '../request/selectors.js';
+import { podLog } from './pod-log.js';
 
-export function createSubresources(objects: ObjectService): {
+export function createSubresources(
+  objects: ObjectService,
+  tunnels: TunnelServer,
+): {
   get(key: string): SubresourceHandler | undefined;
 } {
   const handlers = new Map<string, SubresourceHandler>();
   for (const type of ['apps/deployments', 'apps/replicasets']) handlers.set(`${type}/scale`, scale(objects));
   handlers.set('/pods/eviction', eviction(objects));
+  handlers.set('/pods/log', podLog(objects, tunnels));
   handlers.set('/pods/binding', binding(objects));
   handlers.set('/namespaces/finalize', finalize(objects));
   handlers.set('certificates.k8s.io/certificatesigningrequests/approval', approval(objects));

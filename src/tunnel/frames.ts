@@ -1,0 +1,71 @@
+/** Frames multiplexing many request streams over one tunnel connection. */
+export const FrameType = {
+  /** hub → agent: open a stream; payload is the JSON request head. */
+  Open: 1,
+  /** agent → hub: the JSON response head (status, headers). */
+  Head: 2,
+  /** either way: body bytes. */
+  Data: 3,
+  /** either way: the stream is finished. */
+  End: 4,
+  /** either way: abandon the stream (client went away, handler failed). */
+  Reset: 5,
+  /** keep-alive probe and its answer; stream 0. */
+  Ping: 6,
+  Pong: 7,
+} as const;
+
+export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
+
+export interface Frame {
+  type: FrameTypeCode;
+  stream: number;
+  payload: Buffer;
+}
+
+const HEADER = 9;
+/** Large enough for log chunks, small enough that one stream cannot starve the others. */
+export const MAX_FRAME_PAYLOAD = 64 * 1024;
+
+export function encodeFrame(type: FrameTypeCode, stream: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const out = Buffer.allocUnsafe(HEADER + payload.length);
+  out.writeUInt8(type, 0);
+  out.writeUInt32BE(stream, 1);
+  out.writeUInt32BE(payload.length, 5);
+  payload.copy(out, HEADER);
+  return out;
+}
+
+/** Incremental decoder: feed it socket chunks, get whole frames; rejects oversize frames. */
+export class FrameDecoder {
+  private buffer: Buffer = Buffer.alloc(0);
+
+  push(chunk: Buffer): Frame[] {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    const frames: Frame[] = [];
+    while (this.buffer.length >= HEADER) {
+      const length = this.buffer.readUInt32BE(5);
+      if (length > MAX_FRAME_PAYLOAD)
+        throw new Error(`tunnel frame of ${length} bytes exceeds the ${MAX_FRAME_PAYLOAD} byte limit`);
+      if (this.buffer.length < HEADER + length) break;
+      frames.push({
+        type: this.buffer.readUInt8(0) as FrameTypeCode,
+        stream: this.buffer.readUInt32BE(1),
+        payload: this.buffer.subarray(HEADER, HEADER + length),
+      });
+      this.buffer = this.buffer.subarray(HEADER + length);
+    }
+    return frames;
+  }
+}
+
+export interface TunnelRequestHead {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+}
+
+export interface TunnelResponseHead {
+  status: number;
+  headers?: Record<string, string>;
+}

@@ -1,0 +1,138 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
+import { serviceUnavailable } from '../api/errors.js';
+import {
+  encodeFrame,
+  type Frame,
+  FrameDecoder,
+  FrameType,
+  MAX_FRAME_PAYLOAD,
+  type TunnelRequestHead,
+  type TunnelResponseHead,
+} from './frames.js';
+
+export const TUNNEL_PROTOCOL = 'minato-tunnel/1';
+export const TUNNEL_PATH = '/minato/v1/tunnel';
+
+interface PendingStream {
+  head: (head: TunnelResponseHead) => void;
+  fail: (err: Error) => void;
+  body: PassThrough;
+  gotHead: boolean;
+}
+
+class Tunnel {
+  private readonly decoder = new FrameDecoder();
+  private readonly streams = new Map<number, PendingStream>();
+  private nextStream = 1;
+  closed = false;
+
+  constructor(
+    readonly node: string,
+    private readonly socket: Duplex,
+    onClose: () => void,
+  ) {
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        for (const frame of this.decoder.push(chunk)) this.onFrame(frame);
+      } catch {
+        socket.destroy();
+      }
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      for (const s of this.streams.values()) s.fail(new Error(`the tunnel to ${node} closed`));
+      this.streams.clear();
+      onClose();
+    });
+    socket.on('error', () => socket.destroy());
+  }
+
+  private onFrame(frame: Frame): void {
+    if (frame.type === FrameType.Ping) {
+      this.socket.write(encodeFrame(FrameType.Pong, 0));
+      return;
+    }
+    const stream = this.streams.get(frame.stream);
+    if (!stream) return;
+    if (frame.type === FrameType.Head) {
+      stream.gotHead = true;
+      stream.head(JSON.parse(frame.payload.toString('utf8')) as TunnelResponseHead);
+    } else if (frame.type === FrameType.Data) stream.body.write(Buffer.from(frame.payload));
+    else if (frame.type === FrameType.End || frame.type === FrameType.Reset) {
+      this.streams.delete(frame.stream);
+      if (!stream.gotHead) stream.fail(new Error(`the device ${this.node} reset the request`));
+      stream.body.end();
+    }
+  }
+
+  request(
+    head: TunnelRequestHead,
+    body?: Buffer,
+  ): { response: Promise<TunnelResponseHead>; body: Readable; cancel: () => void } {
+    const id = this.nextStream;
+    this.nextStream = this.nextStream >= 0xfffffff0 ? 1 : this.nextStream + 1;
+    const bodyStream = new PassThrough();
+    const response = new Promise<TunnelResponseHead>((resolve, reject) => {
+      this.streams.set(id, { head: resolve, fail: reject, body: bodyStream, gotHead: false });
+    });
+    this.socket.write(encodeFrame(FrameType.Open, id, Buffer.from(JSON.stringify(head))));
+    for (let i = 0; body && i < body.length; i += MAX_FRAME_PAYLOAD) {
+      this.socket.write(encodeFrame(FrameType.Data, id, body.subarray(i, i + MAX_FRAME_PAYLOAD)));
+    }
+    this.socket.write(encodeFrame(FrameType.End, id));
+    const cancel = () => {
+      if (!this.streams.delete(id)) return;
+      if (!this.closed) this.socket.write(encodeFrame(FrameType.Reset, id));
+      bodyStream.end();
+    };
+    return { response, body: bodyStream, cancel };
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** The hub's end: one tunnel per node, replaced when the device reconnects. */
+export class TunnelServer {
+  private readonly tunnels = new Map<string, Tunnel>();
+
+  /** Accepts an authenticated upgrade from node `node`. */
+  accept(req: IncomingMessage, socket: Duplex, node: string): void {
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${TUNNEL_PROTOCOL}\r\n\r\n`,
+    );
+    this.tunnels.get(node)?.close();
+    const tunnel: Tunnel = new Tunnel(node, socket, () => {
+      if (this.tunnels.get(node) === tunnel) this.tunnels.delete(node);
+    });
+    this.tunnels.set(node, tunnel);
+    void req;
+  }
+
+  isConnected(node: string): boolean {
+    return this.tunnels.has(node);
+  }
+
+  get size(): number {
+    return this.tunnels.size;
+  }
+
+  /** Sends a request to the device; 503 naming the device when it is not connected. */
+  request(node: string, head: TunnelRequestHead, body?: Buffer) {
+    const tunnel = this.tunnels.get(node);
+    if (!tunnel) {
+      throw serviceUnavailable(
+        `the device "${node}" is not connected to the hub (out of range?); try again when it is back`,
+      );
+    }
+    return tunnel.request(head, body);
+  }
+
+  closeAll(): void {
+    for (const t of this.tunnels.values()) t.close();
+    this.tunnels.clear();
+  }
+}
