@@ -35,7 +35,13 @@ export async function adminConnection(dataDir: string): Promise<HubConnection> {
   };
 }
 
-export function hubRequest<T>(hub: HubConnection, method: string, path: string, body?: unknown): Promise<T> {
+export function hubRequest<T>(
+  hub: HubConnection,
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<T> {
   const url = new URL(path, hub.server);
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
@@ -49,7 +55,7 @@ export function hubRequest<T>(hub: HubConnection, method: string, path: string, 
         timeout: 10_000,
         headers: {
           Accept: 'application/json',
-          ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}),
+          ...(payload ? { 'Content-Type': contentType, 'Content-Length': payload.length } : {}),
         },
       },
       (res) => {

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { startHub } from '../hub/hub.js';
 import { type FlagSpec, parseFlags, UsageError, usage } from './args.js';
 import { ensureJoinToken } from './join-token.js';
+import { nodeCommand } from './node.js';
 import { tokenCommand } from './token.js';
 
 const UP_FLAGS: FlagSpec = {
@@ -72,6 +73,10 @@ async function up(argv: string[]): Promise<void> {
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
   up: { run: up, help: 'start the hub (Kubernetes API on SQLite) with the embedded defaults' },
   token: { run: tokenCommand, help: 'create, list or delete bootstrap tokens for joining devices' },
+  node: {
+    run: nodeCommand,
+    help: 'depart NAME [--in 30s] | return NAME: drain a device gracefully before it leaves',
+  },
 };
 
 async function main(): Promise<void> {
