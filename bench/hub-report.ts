@@ -23,7 +23,7 @@ export interface HubConfig {
   listSamples: number;
   watchers: number;
   updates: number;
-  rate: number;
+  rates: number[];
   quick: boolean;
   profile: boolean;
 }
@@ -35,6 +35,8 @@ export interface PhaseRecord {
   seconds: number;
   hubCpuSeconds: number;
   clientCpuSeconds: number;
+  /** CPU used by every other process on the machine meanwhile (a busy machine skews the figures). */
+  otherCpuSeconds: number;
   hubRssBytes: number;
   /** Monotonic microseconds, to cut the hub's CPU profile. */
   fromUs: number;
@@ -56,6 +58,27 @@ export interface ListSizeResult {
   reference: ListReferenceResult;
 }
 
+export interface WatchRunSummary {
+  rate: number;
+  updates: number;
+  achievedRate: number;
+  expected: number;
+  delivered: number;
+  unexpected: number;
+  broken: number;
+  deliverySeconds: number;
+  eventsPerSecond: number;
+  hubCpuSeconds: number;
+  /** Hub CPU time per delivered event (all of the phase's CPU divided by the events). */
+  hubCpuMicrosPerEvent: number;
+  ackToEventMs: Summary;
+  sendToEventMs: Summary;
+  fanoutCompleteMs: Summary;
+  writeAckMs: Summary;
+  /** CDF points for the picture. */
+  cdf: { sendToEvent: [number, number][]; writeAck: [number, number][]; fanoutComplete: [number, number][] };
+}
+
 export interface HubResults {
   benchmark: 'hub';
   date: string;
@@ -75,28 +98,10 @@ export interface HubResults {
   list: ListSizeResult[];
   watch: {
     watchers: number;
-    updates: number;
-    rate: number;
-    achievedRate: number;
     connectSeconds: number;
     hubRssBeforeBytes: number;
     hubRssAfterConnectBytes: number;
-    expected: number;
-    delivered: number;
-    unexpected: number;
-    broken: number;
-    deliverySeconds: number;
-    eventsPerSecond: number;
-    ackToEventMs: Summary;
-    sendToEventMs: Summary;
-    fanoutCompleteMs: Summary;
-    writeAckMs: Summary;
-    /** CDF points for the picture. */
-    cdf: {
-      sendToEvent: [number, number][];
-      fanoutComplete: [number, number][];
-      ackToEvent: [number, number][];
-    };
+    runs: WatchRunSummary[];
   };
   memory: {
     idleBytes: number;
@@ -141,7 +146,7 @@ export function renderText(r: HubResults): string {
   const m = r.machine;
   out.push(`Minato hub benchmark — ${r.date}`);
   out.push(
-    `  ${m.cpus} CPUs (${m.cpuModel}), ${formatMiB(m.memoryBytes)} RAM, ${m.platform}, kernel ${m.kernel}, Node ${m.node}, data on ${m.filesystem}`,
+    `  ${m.cpus} CPUs (${m.cpuModel}), ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB RAM, ${m.platform}, kernel ${m.kernel}, Node ${m.node}, data on ${m.filesystem}`,
   );
   out.push(`  ${r.command}`);
   out.push('');
@@ -234,52 +239,37 @@ export function renderText(r: HubResults): string {
 
   const w = r.watch;
   out.push(
-    `Watch fan-out: ${formatInt(w.watchers)} watches on one namespace, ${formatInt(w.updates)} updates at ${formatInt(w.rate)}/s (achieved ${w.achievedRate.toFixed(1)}/s)`,
+    `Watch fan-out: ${formatInt(w.watchers)} watches on one namespace, updates written at a steady rate`,
+  );
+  const wrows: string[][] = [['rate', 'delay', 'p50', 'p90', 'p99', 'max', 'n']];
+  for (const run of w.runs) {
+    const row = (label: string, s: Summary) => [
+      `${formatInt(run.rate)}/s`,
+      label,
+      formatMs(s.p50),
+      formatMs(s.p90),
+      formatMs(s.p99),
+      formatMs(s.max),
+      formatInt(s.n),
+    ];
+    wrows.push(row('write acknowledged → event at a watcher', run.ackToEventMs));
+    wrows.push(row('write sent → event at a watcher', run.sendToEventMs));
+    wrows.push(row('write sent → last watcher has it', run.fanoutCompleteMs));
+    wrows.push(row('write sent → acknowledged (PUT latency)', run.writeAckMs));
+  }
+  out.push(renderTable(wrows));
+  for (const run of w.runs) {
+    out.push(
+      `  ${formatInt(run.rate)}/s (sent ${run.achievedRate.toFixed(1)}/s): delivered ${formatInt(run.delivered)}/${formatInt(run.expected)} events in ${run.deliverySeconds.toFixed(1)} s = ${formatInt(run.eventsPerSecond)} events/s · hub CPU ${run.hubCpuSeconds.toFixed(1)} s = ${run.hubCpuMicrosPerEvent.toFixed(1)} µs per event` +
+        (run.unexpected ? ` · ${run.unexpected} other lines` : '') +
+        (run.broken ? ` · ${run.broken} streams ended early` : ''),
+    );
+  }
+  out.push(
+    `  ${formatInt(w.watchers)} watches opened in ${w.connectSeconds.toFixed(1)} s · hub RSS ${formatMiB(w.hubRssBeforeBytes)} → ${formatMiB(w.hubRssAfterConnectBytes)} (${formatInt((w.hubRssAfterConnectBytes - w.hubRssBeforeBytes) / Math.max(1, w.watchers) / 1024)} KiB per watch)`,
   );
   out.push(
-    renderTable([
-      ['', 'p50', 'p90', 'p99', 'max', 'n'],
-      [
-        'write ack → event at watcher',
-        formatMs(w.ackToEventMs.p50),
-        formatMs(w.ackToEventMs.p90),
-        formatMs(w.ackToEventMs.p99),
-        formatMs(w.ackToEventMs.max),
-        formatInt(w.ackToEventMs.n),
-      ],
-      [
-        'write sent → event at watcher',
-        formatMs(w.sendToEventMs.p50),
-        formatMs(w.sendToEventMs.p90),
-        formatMs(w.sendToEventMs.p99),
-        formatMs(w.sendToEventMs.max),
-        formatInt(w.sendToEventMs.n),
-      ],
-      [
-        'write sent → last watcher has it',
-        formatMs(w.fanoutCompleteMs.p50),
-        formatMs(w.fanoutCompleteMs.p90),
-        formatMs(w.fanoutCompleteMs.p99),
-        formatMs(w.fanoutCompleteMs.max),
-        formatInt(w.fanoutCompleteMs.n),
-      ],
-      [
-        'update request (PUT) latency',
-        formatMs(w.writeAckMs.p50),
-        formatMs(w.writeAckMs.p90),
-        formatMs(w.writeAckMs.p99),
-        formatMs(w.writeAckMs.max),
-        formatInt(w.writeAckMs.n),
-      ],
-    ]),
-  );
-  out.push(
-    `  delivered ${formatInt(w.delivered)}/${formatInt(w.expected)} events in ${w.deliverySeconds.toFixed(1)} s = ${formatInt(w.eventsPerSecond)} events/s` +
-      (w.unexpected ? ` · ${w.unexpected} other lines` : '') +
-      (w.broken ? ` · ${w.broken} streams ended early` : ''),
-  );
-  out.push(
-    `  ${formatInt(w.watchers)} watches opened in ${w.connectSeconds.toFixed(1)} s · hub RSS ${formatMiB(w.hubRssBeforeBytes)} → ${formatMiB(w.hubRssAfterConnectBytes)} (${formatInt((w.hubRssAfterConnectBytes - w.hubRssBeforeBytes) / w.watchers / 1024)} KiB per watch)`,
+    '  negative "acknowledged → event" means the event reached the watcher before the writer had its answer: the hub tells watchers first.',
   );
   out.push('');
 
@@ -292,27 +282,43 @@ export function renderText(r: HubResults): string {
     ]),
   );
   out.push('');
-  out.push('Phases: wall time, hub CPU (user+system), benchmark client CPU, hub RSS at the end');
+  out.push(
+    'Phases: wall time, hub CPU (user+system, all threads), benchmark client CPU, CPU of other processes, hub RSS at the end',
+  );
+  const seconds = (v: number) => (Number.isFinite(v) ? `${v.toFixed(1)} s` : '–');
   out.push(
     renderTable([
-      ['phase', 'wall', 'hub CPU', 'hub CPU %', 'client CPU', 'hub RSS'],
+      ['phase', 'wall', 'hub CPU', 'hub CPU %', 'client CPU', 'others CPU', 'hub RSS'],
       ...r.phases.map((p) => [
         p.name,
-        `${p.seconds.toFixed(1)} s`,
-        Number.isFinite(p.hubCpuSeconds) ? `${p.hubCpuSeconds.toFixed(1)} s` : '–',
-        Number.isFinite(p.hubCpuSeconds) && p.seconds > 0 ? `${Math.round((100 * p.hubCpuSeconds) / p.seconds)}%` : '–',
-        `${p.clientCpuSeconds.toFixed(1)} s`,
+        seconds(p.seconds),
+        seconds(p.hubCpuSeconds),
+        Number.isFinite(p.hubCpuSeconds) && p.seconds > 0
+          ? `${Math.round((100 * p.hubCpuSeconds) / p.seconds)}%`
+          : '–',
+        seconds(p.clientCpuSeconds),
+        seconds(p.otherCpuSeconds),
         formatMiB(p.hubRssBytes),
       ]),
     ]),
   );
+  const shared = sharedMachine(r);
+  if (shared) out.push(`  WARNING: ${shared}`);
   if (r.profile) {
     out.push('');
-    out.push(`Hub CPU profile (${r.profile.file}): top functions by self time per phase`);
+    out.push(`Hub CPU profile (${r.profile.file}), per phase:`);
+    out.push('  "on-thread" is time the hub\'s main thread was not idle: running JavaScript or blocked in a');
+    out.push('  synchronous call (SQLite commits and their fsync run on the main thread).');
     for (const p of r.profile.phases) {
       if (p.busyMs < 200) continue;
-      out.push(`  ${p.label}: ${(p.busyMs / 1000).toFixed(1)} s busy`);
+      out.push(
+        `  ${p.label}: ${(p.busyMs / 1000).toFixed(1)} s on-thread of ${(p.wallMs / 1000).toFixed(1)} s`,
+      );
+      out.push('    self time:');
       for (const f of p.self.slice(0, 8)) out.push(`    ${f.percent.toFixed(1).padStart(5)}%  ${f.name}`);
+      const ours = p.inclusive.filter((f) => f.name.includes(' src/')).slice(0, 6);
+      if (ours.length > 0) out.push('    including callees, Minato code:');
+      for (const f of ours) out.push(`    ${f.percent.toFixed(1).padStart(5)}%  ${f.name}`);
     }
   }
   return out.join('\n');
@@ -372,10 +378,11 @@ export function renderSvg(r: HubResults): string {
     );
   }
   const w = r.watch;
+  const colors = ['#2f6db3', '#e07b39', '#4f9d57', '#b04f8c'];
   panels.push(
     xyPanel({
-      title: `Watch delay CDF: ${formatInt(w.watchers)} watches, ${formatInt(w.updates)} updates at ${formatInt(w.rate)}/s (${formatInt(w.eventsPerSecond)} events/s delivered)`,
-      xLabel: 'delay (ms, log scale)',
+      title: `Watch delay CDF: ${formatInt(w.watchers)} watches on one namespace (${w.runs.map((run) => `${formatInt(run.rate)} updates/s → ${formatInt(run.eventsPerSecond)} events/s`).join(', ')})`,
+      xLabel: 'milliseconds after the write was sent (log scale)',
       logX: true,
       yMax: 1,
       formatX: (v) => (v >= 1000 ? `${v / 1000} s` : `${v} ms`),
@@ -384,15 +391,18 @@ export function renderSvg(r: HubResults): string {
         { value: 0.5, label: 'p50' },
         { value: 0.99, label: 'p99' },
       ],
-      series: [
-        { label: 'write sent → event at a watcher', points: w.cdf.sendToEvent, color: P50 },
+      series: w.runs.flatMap((run, i) => [
         {
-          label: 'write ack → event (positive part)',
-          points: w.cdf.ackToEvent.filter((p) => p[0] > 0),
-          color: '#4f9d57',
+          label: `${run.rate}/s: event at a watcher`,
+          points: run.cdf.sendToEvent,
+          color: colors[i % colors.length],
         },
-        { label: 'write sent → last watcher has it', points: w.cdf.fanoutComplete, color: P99 },
-      ],
+        {
+          label: `${run.rate}/s: write acknowledged`,
+          points: run.cdf.writeAck,
+          color: lighten(colors[i % colors.length]!),
+        },
+      ]),
     }),
   );
   const marks = r.phases.filter((p) => p.seconds > 0.5).map((p) => ({ value: p.start, label: p.name }));
@@ -418,6 +428,7 @@ export function renderSvg(r: HubResults): string {
       createHeadline(r),
       ...r.list.map(listHeadline),
       `Kubernetes SLOs for context: mutating API call p99 ≤ 1 s; namespaced list p99 ≤ 5 s (30 s cluster-wide).`,
+      ...(sharedMachine(r) ? [`WARNING: ${sharedMachine(r)}`] : []),
     ]),
   );
   const m = r.machine;
@@ -426,4 +437,24 @@ export function renderSvg(r: HubResults): string {
     `${r.date} · ${m.cpus} CPUs (${m.cpuModel}) · Node ${m.node} · data on ${m.filesystem} · ${r.command}`,
     panels,
   );
+}
+
+/** A lighter tint of a #rrggbb colour, for a companion series. */
+function lighten(hex: string): string {
+  const n = Number.parseInt(hex.slice(1), 16);
+  const mix = (c: number) => Math.round(c + (255 - c) * 0.55);
+  const rgb = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map(mix);
+  return `#${rgb.map((c) => c.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/**
+ * A warning when other processes used a noticeable share of the machine during the run, since the
+ * hub and the client then competed for the same cores; undefined when the machine was quiet.
+ */
+export function sharedMachine(r: HubResults): string | undefined {
+  const measured = r.phases.filter((p) => Number.isFinite(p.otherCpuSeconds));
+  const wall = measured.reduce((n, p) => n + p.seconds, 0);
+  const other = measured.reduce((n, p) => n + p.otherCpuSeconds, 0);
+  if (wall <= 0 || other / wall < 0.1) return undefined;
+  return `other processes used ${other.toFixed(1)} CPU-seconds during ${wall.toFixed(0)} s of phases (${((100 * other) / wall).toFixed(0)}% of one core on average); the figures are lower than this machine can do when quiet.`;
 }

@@ -14,9 +14,6 @@ export interface WatchOptions {
   creds: Credentials;
   namespace: string;
   watchers: number;
-  updates: number;
-  /** Updates per second. */
-  rate: number;
   /** Objects the updates cycle through. */
   objects: number;
   /** From which resourceVersion the watches start (no initial events). */
@@ -34,14 +31,15 @@ export interface WatchConnectResult {
 }
 
 export interface WatchRunResult {
+  rate: number;
+  updates: number;
   expected: number;
   delivered: number;
   /** Lines that were not the MODIFIED events we wrote (bookmarks, errors). */
   unexpected: number;
   /** Watchers whose stream ended or failed before the end. */
   broken: number;
-  writeSeconds: number;
-  /** Updates per second actually sent (the schedule may slip when the hub is slow to answer). */
+  /** Updates per second actually sent (the schedule slips when 256 updates are waiting for answers). */
   achievedRate: number;
   /** From the first write sent to the last event received. */
   deliverySeconds: number;
@@ -73,7 +71,7 @@ export class WatchFanout {
   private arrivalAt: Float64Array;
   private arrivals = 0;
   private unexpected = 0;
-  private lastArrival = 0;
+  private nextSeq = 0;
 
   constructor(private readonly o: WatchOptions) {
     this.agent = new Agent({
@@ -83,9 +81,8 @@ export class WatchFanout {
       keepAlive: false,
       maxSockets: o.watchers + 16,
     });
-    const capacity = o.watchers * o.updates + 1024;
-    this.arrivalSeq = new Int32Array(capacity);
-    this.arrivalAt = new Float64Array(capacity);
+    this.arrivalSeq = new Int32Array(0);
+    this.arrivalAt = new Float64Array(0);
   }
 
   async connect(): Promise<WatchConnectResult> {
@@ -173,12 +170,24 @@ export class WatchFanout {
       this.arrivals++;
     }
     watcher.received++;
-    this.lastArrival = now;
   }
 
-  /** Writes the updates at the configured rate (open loop, bounded in flight) and waits for delivery. */
-  async run(): Promise<WatchRunResult> {
-    const { updates, rate, objects, namespace, client } = this.o;
+  /**
+   * Writes `updates` updates at `rate` per second (open loop: the schedule does not wait for answers,
+   * at most 256 in flight) and waits until every watcher has every event, or until nothing has
+   * arrived for stallMs. Can be called again on the same watches at another rate.
+   */
+  async run(rate: number, updates: number): Promise<WatchRunResult> {
+    const { objects, namespace, client } = this.o;
+    const base = this.nextSeq;
+    this.nextSeq += updates;
+    this.arrivals = 0;
+    this.unexpected = 0;
+    const capacity = this.watchers.length * updates + 1024;
+    if (this.arrivalSeq.length < capacity) {
+      this.arrivalSeq = new Int32Array(capacity);
+      this.arrivalAt = new Float64Array(capacity);
+    }
     const sentAt = new Float64Array(updates);
     const ackAt = new Float64Array(updates).fill(Number.NaN);
     const writeAck = new Samples(updates);
@@ -188,20 +197,24 @@ export class WatchFanout {
     let wake: (() => void) | undefined;
     const start = performance.now();
     const interval = 1000 / rate;
+    const expected = this.watchers.length * updates;
+    const progress = (sent: number) =>
+      this.o.onProgress?.(
+        `watch @${rate}/s: ${sent}/${updates} updates sent · ${this.arrivals.toLocaleString('en-US')}/${expected.toLocaleString('en-US')} events received`,
+      );
 
-    for (let seq = 0; seq < updates && failure === undefined; seq++) {
-      const due = start + seq * interval;
-      const wait = due - performance.now();
+    for (let i = 0; i < updates && failure === undefined; i++) {
+      const wait = start + i * interval - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
       while (inFlight >= maxInFlight) await new Promise<void>((r) => (wake = r));
-      const name = `w-${seq % objects}`;
+      const name = `w-${i % objects}`;
       const sent = performance.now();
-      sentAt[seq] = sent;
+      sentAt[i] = sent;
       const body = JSON.stringify({
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: { name, namespace, labels: { app: 'minato-bench' } },
-        data: { seq: String(seq), sentAt: sent.toFixed(3), note: 'watch fan-out update' },
+        data: { seq: String(base + i), sentAt: sent.toFixed(3), note: 'watch fan-out update' },
       });
       inFlight++;
       client
@@ -209,7 +222,7 @@ export class WatchFanout {
         .then(
           () => {
             const now = performance.now();
-            ackAt[seq] = now;
+            ackAt[i] = now;
             writeAck.push(now - sent);
           },
           (err: unknown) => {
@@ -221,15 +234,12 @@ export class WatchFanout {
           wake?.();
           wake = undefined;
         });
-      if (seq % 20 === 0) this.progress(seq + 1);
+      if (i % 10 === 0) progress(i + 1);
     }
     while (inFlight > 0) await new Promise<void>((r) => (wake = r));
     if (failure !== undefined) throw failure;
-    const writeEnd = performance.now();
-    const writeSeconds = (writeEnd - start) / 1000;
+    const lastSent = sentAt[updates - 1]!;
 
-    // Wait for every event, or until nothing has arrived for stallMs.
-    const expected = this.o.watchers * updates;
     const stallMs = this.o.stallMs ?? 15_000;
     let lastCount = -1;
     let lastChange = performance.now();
@@ -238,46 +248,45 @@ export class WatchFanout {
         lastCount = this.arrivals;
         lastChange = performance.now();
       } else if (performance.now() - lastChange > stallMs) break;
-      this.progress(updates);
+      progress(updates);
       await new Promise((r) => setTimeout(r, 50));
     }
 
-    const n = this.arrivals;
-    const ackToEvent = new Float64Array(n);
-    const sendToEvent = new Float64Array(n);
-    const lastPerSeq = new Float64Array(updates).fill(Number.NaN);
-    for (let i = 0; i < n; i++) {
-      const seq = this.arrivalSeq[i]!;
-      const at = this.arrivalAt[i]!;
-      ackToEvent[i] = at - ackAt[seq]!;
-      sendToEvent[i] = at - sentAt[seq]!;
-      if (!(lastPerSeq[seq]! >= at)) lastPerSeq[seq] = at;
+    let n = 0;
+    let lastArrival = start;
+    const ackToEvent = new Float64Array(this.arrivals);
+    const sendToEvent = new Float64Array(this.arrivals);
+    const lastPerUpdate = new Float64Array(updates).fill(Number.NaN);
+    for (let k = 0; k < this.arrivals; k++) {
+      const i = this.arrivalSeq[k]! - base;
+      if (i < 0 || i >= updates) continue; // a straggler from an earlier rate
+      const at = this.arrivalAt[k]!;
+      ackToEvent[n] = at - ackAt[i]!;
+      sendToEvent[n] = at - sentAt[i]!;
+      n++;
+      if (!(lastPerUpdate[i]! >= at)) lastPerUpdate[i] = at;
+      if (at > lastArrival) lastArrival = at;
     }
     const fanout = new Samples(updates);
-    for (let seq = 0; seq < updates; seq++)
-      if (Number.isFinite(lastPerSeq[seq])) fanout.push(lastPerSeq[seq]! - sentAt[seq]!);
-    const deliverySeconds = (this.lastArrival - start) / 1000;
+    for (let i = 0; i < updates; i++) {
+      if (Number.isFinite(lastPerUpdate[i])) fanout.push(lastPerUpdate[i]! - sentAt[i]!);
+    }
+    const deliverySeconds = (lastArrival - start) / 1000;
     return {
+      rate,
+      updates,
       expected,
       delivered: n,
-      unexpected: this.unexpected,
+      unexpected: this.unexpected + (this.arrivals - n),
       broken: this.watchers.filter((w) => w.ended).length,
-      writeSeconds,
-      achievedRate: updates / ((sentAt[updates - 1]! - start) / 1000 || 1),
+      achievedRate: updates > 1 ? (updates - 1) / ((lastSent - start) / 1000) : rate,
       deliverySeconds,
       eventsPerSecond: n / deliverySeconds,
-      ackToEvent: ackToEvent.sort(),
-      sendToEvent: sendToEvent.sort(),
+      ackToEvent: ackToEvent.subarray(0, n).sort(),
+      sendToEvent: sendToEvent.subarray(0, n).sort(),
       fanoutComplete: fanout.sorted(),
       writeAck: writeAck.sorted(),
     };
-  }
-
-  private progress(sent: number): void {
-    const expected = this.o.watchers * this.o.updates;
-    this.o.onProgress?.(
-      `watch fan-out: ${sent}/${this.o.updates} updates sent · ${this.arrivals.toLocaleString('en-US')}/${expected.toLocaleString('en-US')} events received`,
-    );
   }
 
   close(): void {

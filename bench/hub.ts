@@ -35,9 +35,17 @@ import {
   type PhaseRecord,
   renderSvg,
   renderText,
+  type WatchRunSummary,
 } from './hub-report.js';
 import { WatchFanout } from './hub-watch.js';
-import { filesystemOf, machineInfo, openFileLimit, sampleProcess, selfCpuSeconds } from './proc.js';
+import {
+  filesystemOf,
+  machineBusyCpuSeconds,
+  machineInfo,
+  openFileLimit,
+  sampleProcess,
+  selfCpuSeconds,
+} from './proc.js';
 import { note, Progress } from './progress.js';
 import { ListReference, type Row, timedInserts } from './sqlite-reference.js';
 import {
@@ -76,7 +84,10 @@ const FLAGS: FlagSpec = {
   },
   watchers: { type: 'number', help: 'concurrent watch connections (default 1000)', max: 100_000 },
   updates: { type: 'number', help: 'updates written while watched (default 1000; --quick 300)' },
-  rate: { type: 'number', help: 'updates per second (default 50)', max: 100_000 },
+  rate: {
+    type: 'string',
+    help: 'updates per second; several comma-separated rates run one after another on the same watches (default 20,100)',
+  },
   quick: { type: 'boolean', help: 'small sizes for a run of about a minute' },
   profile: {
     type: 'boolean',
@@ -105,10 +116,15 @@ function options(argv: string[]): Options {
     f[name] === undefined ? (quick ? fast : normal) : Number(f[name]);
   const sizesText =
     f['list-sizes'] === undefined ? (quick ? '2000,10000' : '10000,100000') : String(f['list-sizes']);
-  const listSizes = sizesText.split(',').map((s) => Number(s.trim()));
-  if (listSizes.length === 0 || listSizes.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new UsageError(`--list-sizes takes positive whole numbers separated by commas, got "${sizesText}"`);
-  }
+  const numbers = (flag: string, text: string) => {
+    const list = text.split(',').map((s) => Number(s.trim()));
+    if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) {
+      throw new UsageError(`--${flag} takes positive whole numbers separated by commas, got "${text}"`);
+    }
+    return list;
+  };
+  const listSizes = numbers('list-sizes', sizesText);
+  const rates = numbers('rate', f.rate === undefined ? '20,100' : String(f.rate));
   const o: Options = {
     objects: num('objects', 20_000, 5_000),
     concurrency: num('concurrency', 32, 32),
@@ -116,14 +132,14 @@ function options(argv: string[]): Options {
     listSamples: num('list-samples', 30, 15),
     watchers: num('watchers', 1000, 1000),
     updates: num('updates', 1000, 300),
-    rate: num('rate', 50, 50),
+    rates,
     quick,
     profile: f.profile === true,
     keepData: f['keep-data'] === true,
     dir: resolve(String(f.dir ?? os.tmpdir())),
     out: resolve(String(f.out ?? DEFAULT_OUT)),
   };
-  for (const name of ['objects', 'concurrency', 'watchers', 'updates', 'rate', 'list-samples'] as const) {
+  for (const name of ['objects', 'concurrency', 'watchers', 'updates', 'list-samples'] as const) {
     const value = name === 'list-samples' ? o.listSamples : o[name];
     if (value < 1) throw new UsageError(`--${name} must be at least 1`);
   }
@@ -224,16 +240,23 @@ class HubBenchmark {
   private async phase<T>(name: string, body: () => Promise<T> | T): Promise<T> {
     const before = sampleProcess(this.hub.pid);
     const clientBefore = selfCpuSeconds();
+    const machineBefore = machineBusyCpuSeconds();
     const start = this.elapsed();
     const fromUs = Number(process.hrtime.bigint() / 1000n);
     const result = await body();
     const after = sampleProcess(this.hub.pid);
+    const hubCpuSeconds = after.cpuSeconds - before.cpuSeconds;
+    const clientCpuSeconds = selfCpuSeconds() - clientBefore;
     this.phases.push({
       name,
       start,
       seconds: this.elapsed() - start,
-      hubCpuSeconds: after.cpuSeconds - before.cpuSeconds,
-      clientCpuSeconds: selfCpuSeconds() - clientBefore,
+      hubCpuSeconds,
+      clientCpuSeconds,
+      otherCpuSeconds: Math.max(
+        0,
+        machineBusyCpuSeconds() - machineBefore - hubCpuSeconds - clientCpuSeconds,
+      ),
       hubRssBytes: after.rssBytes,
       fromUs,
       toUs: Number(process.hrtime.bigint() / 1000n),
@@ -258,6 +281,7 @@ class HubBenchmark {
       seconds: this.elapsed(),
       hubCpuSeconds: sampleProcess(this.hub.pid).cpuSeconds,
       clientCpuSeconds: 0,
+      otherCpuSeconds: Number.NaN,
       hubRssBytes: this.rss(),
       fromUs: startFromUs,
       toUs: Number(process.hrtime.bigint() / 1000n),
@@ -332,6 +356,7 @@ class HubBenchmark {
       seconds: this.elapsed() - stopStart,
       hubCpuSeconds: Number.NaN,
       clientCpuSeconds: 0,
+      otherCpuSeconds: Number.NaN,
       hubRssBytes: Number.NaN,
       fromUs: stopFrom,
       toUs: Number(process.hrtime.bigint() / 1000n),
@@ -354,7 +379,7 @@ class HubBenchmark {
         listSamples: o.listSamples,
         watchers: o.watchers,
         updates: o.updates,
-        rate: o.rate,
+        rates: o.rates,
         quick: o.quick,
         profile: o.profile,
       },
@@ -527,8 +552,6 @@ class HubBenchmark {
       creds: this.hub.credentials,
       namespace: WATCH_NAMESPACE,
       watchers: o.watchers,
-      updates: o.updates,
-      rate: o.rate,
       objects: WATCH_OBJECTS,
       resourceVersion: rv,
       onProgress: (text) => this.progress.update(text),
@@ -540,33 +563,45 @@ class HubBenchmark {
       this.progress.done(
         `opened ${formatInt(connect.connected)} watches in ${connect.seconds.toFixed(1)} s · hub RSS ${formatMiB(hubRssAfterConnectBytes)}`,
       );
-      const r = await this.phase(`watch: ${formatInt(o.updates)} updates`, () => fanout.run());
-      this.progress.done(
-        `watch fan-out: ${formatInt(r.delivered)}/${formatInt(r.expected)} events, ${formatInt(r.eventsPerSecond)} events/s, write ack → event p50 ${formatMs(summarizeSorted(r.ackToEvent).p50)} p99 ${formatMs(summarizeSorted(r.ackToEvent).p99)}`,
-      );
+      const runs: WatchRunSummary[] = [];
+      for (const rate of o.rates) {
+        const r = await this.phase(`watch @${rate}/s`, () => fanout.run(rate, o.updates));
+        const hubCpuSeconds = this.phases[this.phases.length - 1]!.hubCpuSeconds;
+        const ack = summarizeSorted(r.ackToEvent);
+        const send = summarizeSorted(r.sendToEvent);
+        this.progress.done(
+          `watch @${rate}/s: ${formatInt(r.delivered)}/${formatInt(r.expected)} events, ${formatInt(r.eventsPerSecond)} events/s, ` +
+            `sent → event p50 ${formatMs(send.p50)} p99 ${formatMs(send.p99)}, ack → event p50 ${formatMs(ack.p50)} p99 ${formatMs(ack.p99)}`,
+        );
+        runs.push({
+          rate,
+          updates: r.updates,
+          achievedRate: r.achievedRate,
+          expected: r.expected,
+          delivered: r.delivered,
+          unexpected: r.unexpected,
+          broken: r.broken,
+          deliverySeconds: r.deliverySeconds,
+          eventsPerSecond: r.eventsPerSecond,
+          hubCpuSeconds,
+          hubCpuMicrosPerEvent: (hubCpuSeconds * 1e6) / Math.max(1, r.delivered),
+          ackToEventMs: ack,
+          sendToEventMs: send,
+          fanoutCompleteMs: summarizeSorted(r.fanoutComplete),
+          writeAckMs: summarizeSorted(r.writeAck),
+          cdf: {
+            sendToEvent: cdfPoints(r.sendToEvent),
+            writeAck: cdfPoints(r.writeAck),
+            fanoutComplete: cdfPoints(r.fanoutComplete),
+          },
+        });
+      }
       return {
         watchers: connect.connected,
-        updates: o.updates,
-        rate: o.rate,
-        achievedRate: r.achievedRate,
         connectSeconds: connect.seconds,
         hubRssBeforeBytes,
         hubRssAfterConnectBytes,
-        expected: r.expected,
-        delivered: r.delivered,
-        unexpected: r.unexpected,
-        broken: r.broken,
-        deliverySeconds: r.deliverySeconds,
-        eventsPerSecond: r.eventsPerSecond,
-        ackToEventMs: summarizeSorted(r.ackToEvent),
-        sendToEventMs: summarizeSorted(r.sendToEvent),
-        fanoutCompleteMs: summarizeSorted(r.fanoutComplete),
-        writeAckMs: summarizeSorted(r.writeAck),
-        cdf: {
-          sendToEvent: cdfPoints(r.sendToEvent),
-          fanoutComplete: cdfPoints(r.fanoutComplete),
-          ackToEvent: cdfPoints(r.ackToEvent),
-        },
+        runs,
       };
     } finally {
       fanout.close();
@@ -589,8 +624,8 @@ class HubBenchmark {
       ...this.phases.map((p) => ({ label: p.name, fromUs: p.fromUs, toUs: p.toUs })),
     ];
     return {
-      file: relative(REPO_ROOT, kept),
-      phases: summarizeProfile(profile, windows, sourceMapResolver(REPO_ROOT), 25),
+      file: kept.startsWith(REPO_ROOT) ? relative(REPO_ROOT, kept) : kept,
+      phases: summarizeProfile(profile, windows, sourceMapResolver(REPO_ROOT), 40),
     };
   }
 }
@@ -629,7 +664,8 @@ export async function run(argv: string[]): Promise<void> {
     writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(svgPath, renderSvg(results));
     process.stdout.write(`\n${renderText(results)}\n\n`);
-    const shown = (path: string) => (path.startsWith(`${process.cwd()}/`) ? relative(process.cwd(), path) : path);
+    const shown = (path: string) =>
+      path.startsWith(`${process.cwd()}/`) ? relative(process.cwd(), path) : path;
     process.stdout.write(`wrote ${shown(jsonPath)} and ${shown(svgPath)}\n`);
     if (o.keepData) note(`hub data kept in ${work}`);
   } catch (err) {

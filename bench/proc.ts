@@ -57,6 +57,20 @@ export function sampleProcess(pid: number): ProcSample {
   }
 }
 
+/**
+ * CPU time all processes on the machine have used since boot (everything but idle and iowait), in
+ * seconds; the difference over a phase minus the hub's and our own share is what other work took.
+ */
+export function machineBusyCpuSeconds(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+    const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+    return (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) / ticksPerSecond();
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** This process's CPU time (user + system) in seconds. */
 export function selfCpuSeconds(): number {
   const { user, system } = process.cpuUsage();

@@ -87,7 +87,8 @@ export function barPanel(o: BarPanelOptions): Panel {
       let ticks: number[];
       let scale: (v: number) => number;
       if (o.log) {
-        ticks = logTicks(Math.min(...values, maxValue), maxValue);
+        // One decade below the smallest value, so that the smallest bar is still visible.
+        ticks = logTicks(Math.min(...values, maxValue) / 10, maxValue);
         const lo = Math.log10(ticks[0]!);
         const hi = Math.log10(ticks[ticks.length - 1]!);
         scale = (v) => left + ((Math.log10(Math.max(v, ticks[0]!)) - lo) / (hi - lo)) * (right - left);
@@ -289,8 +290,23 @@ export function xyPanel(o: XYPanelOptions): Panel {
   };
 }
 
-/** A note panel: a few lines of small text. */
-export function notePanel(lines: string[]): Panel {
+/** Splits text into lines of at most `width` characters at spaces. */
+export function wrap(line: string, width: number): string[] {
+  const out: string[] = [];
+  let current = '';
+  for (const word of line.split(' ')) {
+    if (current && current.length + 1 + word.length > width) {
+      out.push(current);
+      current = `  ${word}`;
+    } else current = current ? `${current} ${word}` : word;
+  }
+  if (current) out.push(current);
+  return out;
+}
+
+/** A note panel: a few lines of small text, wrapped to the picture's width. */
+export function notePanel(paragraphs: string[], width = 150): Panel {
+  const lines = paragraphs.flatMap((p) => wrap(p, width));
   return {
     height: 14 + lines.length * 15,
     render(y0) {

@@ -311,7 +311,10 @@ describe('other kinds and verbs', () => {
   test('auth can-i and auth whoami answer for the admin', async () => {
     assert.equal((await k(['auth', 'can-i', 'create', 'deployments', '-n', ns])).trim(), 'yes');
     assert.equal((await k(['auth', 'can-i', '*', '*'])).trim(), 'yes');
-    const who = await ctx.kubectl.json<{ kind: string; status: { userInfo: { username: string; groups: string[] } } }>(['auth', 'whoami']);
+    const who = await ctx.kubectl.json<{
+      kind: string;
+      status: { userInfo: { username: string; groups: string[] } };
+    }>(['auth', 'whoami']);
     assert.equal(who.kind, 'SelfSubjectReview');
     assert.ok(who.status.userInfo.username, JSON.stringify(who));
     assert.ok(who.status.userInfo.groups.includes('system:masters'), JSON.stringify(who));

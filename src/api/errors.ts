@@ -184,11 +184,7 @@ export function unsupportedMediaType(contentType: string): ApiError {
 }
 
 export function requestEntityTooLarge(limitBytes: number): ApiError {
-  return new ApiError(
-    413,
-    'RequestEntityTooLarge',
-    `the request body is too large: limit is ${limitBytes} bytes`,
-  );
+  return new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limitBytes}`);
 }
 
 /** A watch or list from a resourceVersion older than the retained history. */

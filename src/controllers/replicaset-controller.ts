@@ -11,6 +11,7 @@ import { EventRecorder } from './events.js';
 import { rankPodsForDeletion, ranksByCoLocation } from './pod-ranking.js';
 import { WorkQueue } from './work-queue.js';
 import {
+  asStored,
   type Condition,
   CONTROLLER_MANAGER,
   controllerRef,
@@ -250,9 +251,9 @@ export class ReplicaSetController {
     if (available.length) status.availableReplicas = available.length;
     if (current.metadata.generation) status.observedGeneration = current.metadata.generation;
     if (conditions.length) status.conditions = conditions;
-    if (!deepEqual(status, current.status ?? {})) {
+    if (!deepEqual(asStored(status), current.status ?? {})) {
       const next = structuredClone(current);
-      next.status = status;
+      next.status = asStored(status);
       await this.objects.commitUpdate(this.rsType, entry, next, {
         fieldManager: CONTROLLER_MANAGER,
         subresource: 'status',

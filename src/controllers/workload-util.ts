@@ -190,6 +190,11 @@ export function findCondition(conditions: Condition[] | undefined, type: string)
   return (conditions ?? []).find((c) => c.type === type);
 }
 
+/** A value as it will be stored: JSON round-tripped, so undefined fields vanish before comparisons. */
+export function asStored<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
 // ---- errors -------------------------------------------------------------------------------
 
 export function isConflict(err: unknown): boolean {

@@ -105,7 +105,10 @@ async function fileIdentity(path: string): Promise<string> {
     return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${path}`;
   } catch (err) {
     if (err instanceof ContainerStartError) throw err;
-    throw new ContainerStartError('CreateContainerError', `cannot read module ${path}: ${(err as Error).message}`);
+    throw new ContainerStartError(
+      'CreateContainerError',
+      `cannot read module ${path}: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -114,7 +117,10 @@ async function readModule(path: string): Promise<Uint8Array> {
   try {
     bytes = await readFile(path);
   } catch (err) {
-    throw new ContainerStartError('CreateContainerError', `cannot read module ${path}: ${(err as Error).message}`);
+    throw new ContainerStartError(
+      'CreateContainerError',
+      `cannot read module ${path}: ${(err as Error).message}`,
+    );
   }
   if (!isWasm(bytes)) {
     throw new ContainerStartError('CreateContainerError', `module ${path} is not a WebAssembly binary`);

@@ -182,8 +182,10 @@ export function validateSpec(spec: ContainerSpec): void {
     fail(`limits.cpuMillis must be a positive number, got ${cpuMillis}`);
   }
   for (const [k, v] of Object.entries(spec.env ?? {})) {
-    if (k === '' || k.includes('=') || k.includes('\0')) fail(`invalid environment variable name ${JSON.stringify(k)}`);
-    if (typeof v !== 'string' || v.includes('\0')) fail(`environment variable ${k} must be a string without NUL`);
+    if (k === '' || k.includes('=') || k.includes('\0'))
+      fail(`invalid environment variable name ${JSON.stringify(k)}`);
+    if (typeof v !== 'string' || v.includes('\0'))
+      fail(`environment variable ${k} must be a string without NUL`);
   }
   for (const a of spec.args ?? []) {
     if (typeof a !== 'string' || a.includes('\0')) fail('arguments must be strings without NUL');

@@ -4,7 +4,7 @@
  * reported the way the apiserver does it: an ERROR event carrying a 410 Status, then the stream ends.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isApiError, type KubeObject, toApiError } from '../../api/index.js';
+import { type KubeObject, toApiError } from '../../api/index.js';
 import type { ObjectService, WatchOptions } from '../objects/object-service.js';
 import type { ResourceType } from '../registry/resource-type.js';
 import { groupVersion } from '../registry/resource-type.js';
@@ -26,12 +26,6 @@ export interface WatchStreamOptions {
 
 export function streamWatch(o: WatchStreamOptions): void {
   const { res } = o;
-  res.writeHead(200, {
-    'Content-Type': 'application/json',
-    'Cache-Control': 'no-cache, private',
-    'Transfer-Encoding': 'chunked',
-  });
-  res.flushHeaders();
   let lastRv =
     o.options.resourceVersion && o.options.resourceVersion !== '0'
       ? o.options.resourceVersion
@@ -39,6 +33,8 @@ export function streamWatch(o: WatchStreamOptions): void {
   let stopped = false;
   let unsubscribe: (() => void) | undefined;
   const timers: NodeJS.Timeout[] = [];
+  // Lines wait here until the watch is known to be valid, so a bad request still gets a plain 4xx.
+  let pending: string[] | undefined = [];
 
   const stop = () => {
     if (stopped) return;
@@ -47,12 +43,23 @@ export function streamWatch(o: WatchStreamOptions): void {
     for (const t of timers) clearInterval(t);
     if (!res.writableEnded) res.end();
   };
-  res.on('close', stop);
-  res.on('error', stop);
-
   const write = (line: string) => {
     if (stopped) return;
-    res.write(`${line}\n`);
+    if (pending) pending.push(line);
+    else res.write(`${line}\n`);
+  };
+  const openStream = () => {
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-cache, private',
+      'Transfer-Encoding': 'chunked',
+    });
+    res.flushHeaders();
+    res.on('close', stop);
+    res.on('error', stop);
+    const lines = pending ?? [];
+    pending = undefined;
+    if (lines.length > 0) res.write(`${lines.join('\n')}\n`);
   };
 
   try {
@@ -63,12 +70,14 @@ export function streamWatch(o: WatchStreamOptions): void {
     });
   } catch (err) {
     const apiError = toApiError(err);
-    if (!isApiError(err) || apiError.code >= 500) console.error('hub: watch failed:', err);
+    // Too old a resourceVersion is reported in the stream, as the apiserver does; other errors are plain 4xx.
+    if (apiError.code !== 410) throw err;
+    openStream();
     write(JSON.stringify({ type: 'ERROR', object: apiError.toStatus() }));
     stop();
     return;
   }
-  if (stopped) unsubscribe();
+  openStream();
 
   if (o.bookmarks) {
     timers.push(

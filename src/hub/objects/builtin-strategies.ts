@@ -91,6 +91,24 @@ function nonNegativeInt(value: unknown, field: string): StatusCause[] {
   return [];
 }
 
+/** `strategy: {}` (what `kubectl create deployment` sends) gets the same defaults as no strategy at all. */
+function defaultRollingStrategy(
+  spec: Record<string, unknown>,
+  field: string,
+  rolling: Record<string, unknown>,
+): void {
+  const strategy = (isPlainObject(spec[field]) ? spec[field] : {}) as Record<string, unknown>;
+  spec[field] = strategy;
+  setDefault(strategy, 'type', 'RollingUpdate');
+  if (strategy.type !== 'RollingUpdate') return;
+  const current = (isPlainObject(strategy.rollingUpdate) ? strategy.rollingUpdate : {}) as Record<
+    string,
+    unknown
+  >;
+  strategy.rollingUpdate = current;
+  for (const [k, v] of Object.entries(rolling)) setDefault(current, k, v);
+}
+
 /** Selector and template stay as the user wrote them; the workload controllers own status. */
 function workload(defaults: (spec: Record<string, unknown>) => void): KindStrategy {
   return {
@@ -290,9 +308,23 @@ function foldStringData(obj: KubeObject): void {
   delete obj.stringData;
 }
 
+const CONFIG_MAP_MAX_BYTES = 1024 * 1024;
+
 const configMap: KindStrategy = {
   validate(obj) {
     const causes: StatusCause[] = [];
+    let total = 0;
+    for (const [k, v] of Object.entries((obj.data ?? {}) as Record<string, unknown>))
+      total += k.length + String(v).length;
+    for (const [k, v] of Object.entries((obj.binaryData ?? {}) as Record<string, unknown>))
+      total += k.length + (String(v).length * 3) / 4;
+    if (total > CONFIG_MAP_MAX_BYTES) {
+      causes.push({
+        reason: 'FieldValueTooLong',
+        field: '[]',
+        message: `Too long: must have at most ${CONFIG_MAP_MAX_BYTES} bytes`,
+      });
+    }
     for (const field of ['data', 'binaryData'] as const) {
       for (const key of Object.keys((obj[field] ?? {}) as object)) {
         if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
@@ -373,18 +405,12 @@ export const BUILTIN_STRATEGIES: Record<string, KindStrategy> = {
     setDefault(spec, 'replicas', 1);
     setDefault(spec, 'revisionHistoryLimit', 10);
     setDefault(spec, 'progressDeadlineSeconds', 600);
-    setDefault(spec, 'strategy', {
-      type: 'RollingUpdate',
-      rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' },
-    });
+    defaultRollingStrategy(spec, 'strategy', { maxSurge: '25%', maxUnavailable: '25%' });
   }),
   'apps/ReplicaSet': workload((spec) => setDefault(spec, 'replicas', 1)),
   'apps/DaemonSet': workload((spec) => {
     setDefault(spec, 'revisionHistoryLimit', 10);
-    setDefault(spec, 'updateStrategy', {
-      type: 'RollingUpdate',
-      rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
-    });
+    defaultRollingStrategy(spec, 'updateStrategy', { maxSurge: 0, maxUnavailable: 1 });
   }),
   'policy/PodDisruptionBudget': keepStatus,
   'certificates.k8s.io/CertificateSigningRequest': certificateSigningRequest(),

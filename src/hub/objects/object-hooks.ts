@@ -34,11 +34,11 @@ export function createObjectHooks(
       });
     },
     normalize(type, obj) {
-      if (type.builtin) return;
       const schema = rootSchema(schemas, type);
       if (!schema) return;
+      // Unknown fields never reach storage (Kubernetes' typed decoding drops them for built-ins too).
       pruneUnknownFields(obj, schema, schemas);
-      applyDefaults(obj, schema, schemas);
+      if (!type.builtin) applyDefaults(obj, schema, schemas);
     },
     trackManagedFields(type, old, obj, manager, subresource) {
       recordManagedFields(schemas, type, old, obj, manager, subresource);

@@ -34,6 +34,9 @@ import { deepEqual } from '../schema/validate.js';
 import { generateNameFrom, newUid, nowTimestamp, specOf, validateMetadata } from './object-meta.js';
 import type { KindStrategy, StrategyContext } from './strategy.js';
 
+/** Namespaces the cluster itself relies on; Kubernetes refuses to delete them too. */
+const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
+
 export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 
 export interface WriteOptions {
@@ -322,6 +325,18 @@ export class ObjectService {
     if (!options.subresource) strategy.prepareForUpdate?.(next, old, this.strategyContext());
     if (specOf(next) !== specOf(old)) meta.generation = (old.metadata.generation ?? 0) + 1;
     this.validate(type, next, old, strategy);
+    if (old.metadata.deletionTimestamp) {
+      const added = (meta.finalizers ?? []).filter((f) => !(old.metadata.finalizers ?? []).includes(f));
+      if (added.length > 0) {
+        throw invalid(type.kind, type.group, meta.name!, [
+          {
+            reason: 'FieldValueForbidden',
+            field: 'metadata.finalizers',
+            message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => `"${f}"`).join(', ')}}`,
+          },
+        ]);
+      }
+    }
     if (!options.skipManagedFields) {
       this.hooks.trackManagedFields(type, old, next, options.fieldManager ?? 'unknown', options.subresource);
     }
@@ -393,6 +408,12 @@ export class ObjectService {
   ): Promise<DeleteResult> {
     const current = this.getEntry(type, namespace, name);
     const old = current.object;
+    if (type.group === '' && type.kind === 'Namespace' && PROTECTED_NAMESPACES.has(name)) {
+      throw forbidden(`namespaces "${name}" is forbidden: this namespace may not be deleted`, {
+        name,
+        kind: 'namespaces',
+      });
+    }
     const pre = options.preconditions;
     if (pre?.uid && pre.uid !== old.metadata.uid) {
       throw conflict(
@@ -502,7 +523,7 @@ export class ObjectService {
   }
 
   /** Schema check plus the client's fieldValidation choice for unknown fields. */
-  private applySchema(type: ResourceType, obj: KubeObject, mode: FieldValidation = 'Warn'): string[] {
+  applySchema(type: ResourceType, obj: KubeObject, mode: FieldValidation = 'Warn'): string[] {
     const { causes, unknownFields } = this.hooks.checkSchema(type, obj);
     if (causes.length > 0) throw invalid(type.kind, type.group, obj.metadata?.name ?? '', causes);
     const warnings: string[] = [];
@@ -520,6 +541,9 @@ export class ObjectService {
 
   private checkTypeMeta(type: ResourceType, obj: KubeObject): void {
     const expected = groupVersion(type);
+    if (obj.kind === undefined || obj.kind === '') {
+      throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(obj).slice(0, 200)}'`);
+    }
     if (obj.kind !== undefined && obj.kind !== type.kind) {
       throw badRequest(
         `the kind "${obj.kind}" in the request body does not match the resource "${type.plural}" (kind "${type.kind}")`,
@@ -600,6 +624,7 @@ export class ObjectService {
         req.field !== 'metadata.namespace' &&
         !type.fieldSelectors?.[req.field]
       ) {
+        if (type.fieldSelectors) throw badRequest(`field label not supported: ${req.field}`);
         const known = ['metadata.name', 'metadata.namespace', ...Object.keys(type.fieldSelectors ?? {})];
         throw badRequest(
           `"${req.field}" is not a known field selector: only ${known.map((k) => `"${k}"`).join(', ')}`,

@@ -71,11 +71,12 @@ export class PatchService {
       }
       const next = this.objects.mergeForUpdate(type, current.object, result.object, options.subresource);
       next.metadata.managedFields = result.managedFields;
+      const warnings = this.objects.applySchema(type, next, options.fieldValidation);
       const written = await this.objects.commitUpdate(type, current, next, {
         ...options,
         skipManagedFields: true,
       });
-      return { ...written, created: false };
+      return { ...written, warnings: [...warnings, ...written.warnings], created: false };
     }
 
     if (!current) throw notFound(type.plural, type.group, name);
@@ -97,7 +98,9 @@ export class PatchService {
     );
     merged.kind = type.kind;
     merged.apiVersion = groupVersion(type);
+    // The patched object is checked like a submitted one: types, required fields, unknown fields.
+    const warnings = this.objects.applySchema(type, merged, options.fieldValidation);
     const written = await this.objects.commitUpdate(type, current, merged, options);
-    return { ...written, created: false };
+    return { ...written, warnings: [...warnings, ...written.warnings], created: false };
   }
 }

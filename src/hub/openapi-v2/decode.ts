@@ -21,8 +21,9 @@ export function decodeMessage(type: string, bytes: Uint8Array): ProtoMessage {
     }
     const value = readOne(reader, field, wireType, type);
     if (field.repeated) {
-      const list = (out[field.name] ??= []) as (ProtoScalar | ProtoMessage)[];
-      list.push(value);
+      const list = out[field.name];
+      if (Array.isArray(list)) list.push(value);
+      else out[field.name] = [value];
     } else {
       out[field.name] = value;
     }

@@ -125,7 +125,10 @@ describe('openapi_v2 encoder', () => {
 
   it('skips fields it does not know when decoding', () => {
     // Document.host (3) is in the table; field 99 is not.
-    const bytes = Buffer.concat([hex(`9a 06 01 ${ascii('x')}`), encodeMessage('Document', { swagger: '2.0' })]);
+    const bytes = Buffer.concat([
+      hex(`9a 06 01 ${ascii('x')}`),
+      encodeMessage('Document', { swagger: '2.0' }),
+    ]);
     assert.deepEqual(decodeMessage('Document', bytes), { swagger: '2.0' });
   });
 

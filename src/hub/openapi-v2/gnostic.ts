@@ -175,7 +175,9 @@ export function documentMessage(doc: SwaggerDocument): ProtoMessage {
     securityDefinitions: {
       additionalProperties: Object.entries(doc.securityDefinitions).map(([name, d]) => ({
         name,
-        value: { apiKeySecurity: compact({ type: d.type, name: d.name, in: d.in, description: d.description }) },
+        value: {
+          apiKeySecurity: compact({ type: d.type, name: d.name, in: d.in, description: d.description }),
+        },
       })),
     },
   });

@@ -18,8 +18,8 @@
 import type { ResourceRegistry } from '../registry/resource-registry.js';
 import { refName } from '../schema/definition-names.js';
 import {
-  type Operation,
   type OpenApiV3Document,
+  type Operation,
   openApiV3Document,
   type Parameter,
   type PathItem,

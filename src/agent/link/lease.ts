@@ -1,0 +1,91 @@
+/**
+ * The node Lease (coordination.k8s.io/v1, kube-node-lease/NAME): the device's heartbeat. Renewal is
+ * a tiny merge patch of spec.renewTime over the pooled keep-alive connection; the Lease is created
+ * (owned by the Node, so it goes when the Node goes) when missing.
+ */
+import { isApiError } from '../../api/errors.js';
+import type { KubeObject } from '../../api/types.js';
+import { type KubeClient, resourcePath } from '../../client/index.js';
+
+export const LEASE_NAMESPACE = 'kube-node-lease';
+
+/** MicroTime as Kubernetes writes it: RFC 3339 with exactly six fractional digits. */
+export function microTime(ms = Date.now(), micros = 0): string {
+  const iso = new Date(ms).toISOString(); // 2026-11-29T04:05:26.123Z
+  return `${iso.slice(0, 23)}${String(Math.floor(micros) % 1000).padStart(3, '0')}Z`;
+}
+
+/** Now as MicroTime, with the sub-millisecond part from the high-resolution clock. */
+export function nowMicroTime(): string {
+  const ns = process.hrtime.bigint();
+  return microTime(Date.now(), Number((ns / 1000n) % 1000n));
+}
+
+export class LeaseRenewer {
+  private exists = false;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly nodeName: string,
+    private readonly durationSeconds: number,
+    private readonly nodeUid: () => string | undefined,
+    private readonly timeoutMs: number,
+  ) {}
+
+  get path(): string {
+    return resourcePath({
+      apiVersion: 'coordination.k8s.io/v1',
+      resource: 'leases',
+      namespace: LEASE_NAMESPACE,
+      name: this.nodeName,
+    });
+  }
+
+  /** One renewal; resolves with the round-trip time of the request in ms. */
+  async renew(): Promise<number> {
+    const started = performance.now();
+    if (this.exists) {
+      try {
+        await this.client.patch(this.path, { spec: { renewTime: nowMicroTime() } }, 'merge', { timeoutMs: this.timeoutMs });
+        return performance.now() - started;
+      } catch (err) {
+        if (!isApiError(err) || err.code !== 404) throw err;
+        this.exists = false;
+      }
+    }
+    await this.ensure();
+    return performance.now() - started;
+  }
+
+  private async ensure(): Promise<void> {
+    const now = nowMicroTime();
+    const uid = this.nodeUid();
+    const lease: KubeObject = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: {
+        name: this.nodeName,
+        namespace: LEASE_NAMESPACE,
+        ...(uid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.nodeName, uid }] } : {}),
+      },
+      spec: { holderIdentity: this.nodeName, leaseDurationSeconds: this.durationSeconds, renewTime: now },
+    };
+    try {
+      await this.client.create(
+        resourcePath({ apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: LEASE_NAMESPACE }),
+        lease,
+        { timeoutMs: this.timeoutMs },
+      );
+    } catch (err) {
+      if (!isApiError(err) || err.code !== 409) throw err;
+      // It exists (e.g. from before a restart): take it over with our identity, duration and time.
+      await this.client.patch(
+        this.path,
+        { spec: { holderIdentity: this.nodeName, leaseDurationSeconds: this.durationSeconds, renewTime: now } },
+        'merge',
+        { timeoutMs: this.timeoutMs },
+      );
+    }
+    this.exists = true;
+  }
+}
