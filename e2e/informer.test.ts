@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { SqliteStore } from '../src/store/sqlite-store.js';
 import { ApiClient } from './support/api.js';
 import { type HubProcess, makeTempDir, removeDir, startHubProcess } from './support/hub-process.js';
 import { eventually, sleep } from './support/suite.js';
@@ -122,8 +121,8 @@ const cachedNames = () =>
     .map((o) => o.metadata?.name)
     .sort();
 
-async function restartHub(): Promise<void> {
-  hub = await startHubProcess({ dataDir, port });
+async function restartHub(extraArgs: string[] = []): Promise<void> {
+  hub = await startHubProcess({ dataDir, port, extraArgs });
   assert.equal(hub.port, port);
   raw.close();
   raw = ApiClient.fromKubeconfig(hub.kubeconfig);
@@ -178,22 +177,17 @@ test('after history is compacted past its resourceVersion, the informer gets a 4
   await hub.stop();
   await eventually('informer reports the lost connection', () => errors.length > errorsBefore);
 
-  // Change the namespace while the informer is away.
-  await restartHub();
+  // Change the namespace while the informer is away, on a hub that keeps only 20 events of
+  // history, and write more than that so the informer's resourceVersion is compacted away.
+  await restartHub(['--watch-history', '20']);
   await createCm('while-away', { v: '1' });
   const gone = await raw.request(`/api/v1/namespaces/${NS}/configmaps/before-restart`, { method: 'DELETE' });
   assert.equal(gone.status, 200, gone.body);
-  await hub.stop();
-
-  // The hub compacts by age (10 minutes) and count (10,000 events), with no way to trigger it from
-  // outside; compact its store offline through the store's own API instead.
-  const store = new SqliteStore({ path: join(dataDir, 'state.db') });
-  const compactedTo = store.revision;
-  store.compact(compactedTo);
-  assert.equal(store.compactedRevision, compactedTo);
-  await store.close();
-
-  await restartHub();
+  for (let i = 0; i < 30; i++) await createCm(`churn-${i}`, { v: String(i) });
+  for (let i = 0; i < 30; i++) {
+    const r = await raw.request(`/api/v1/namespaces/${NS}/configmaps/churn-${i}`, { method: 'DELETE' });
+    assert.equal(r.status, 200, r.body);
+  }
   // A watch from before the compaction must be answered with 410 Gone (HTTP status, or an ERROR
   // event after which the server closes the stream).
   const expired = await raw.request(`/api/v1/namespaces/${NS}/configmaps?watch=1&resourceVersion=1`, {

@@ -20,6 +20,8 @@ export interface StartOptions {
   port?: number;
   /** How long to wait for the "is up" line before failing with the process output. */
   timeoutMs?: number;
+  /** More flags for `minato up`, e.g. ['--watch-history', '20']. */
+  extraArgs?: string[];
 }
 
 export interface HubProcess {
@@ -56,7 +58,17 @@ export async function startHubProcess(options: StartOptions = {}): Promise<HubPr
   const dataDir = options.dataDir ?? makeTempDir('hub');
   const port = options.port ?? 0;
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const args = [CLI_PATH, 'up', '--data-dir', dataDir, '--port', String(port), '--host', '127.0.0.1'];
+  const args = [
+    CLI_PATH,
+    'up',
+    '--data-dir',
+    dataDir,
+    '--port',
+    String(port),
+    '--host',
+    '127.0.0.1',
+    ...(options.extraArgs ?? []),
+  ];
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.setEncoding('utf8');
