@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `minato` command. */
 import { resolve } from 'node:path';
+import { AGENT_FLAGS, agentCommand } from '../agent/cli.js';
 import { startHub } from '../hub/hub.js';
 import { type FlagSpec, parseFlags, UsageError, usage } from './args.js';
 import { ensureJoinToken } from './join-token.js';
@@ -73,6 +74,10 @@ async function up(argv: string[]): Promise<void> {
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
   up: { run: up, help: 'start the hub (Kubernetes API on SQLite) with the embedded defaults' },
   token: { run: tokenCommand, help: 'create, list or delete bootstrap tokens for joining devices' },
+  agent: {
+    run: agentCommand,
+    help: 'run this device as a node: join the hub, run its pods, keep them running offline',
+  },
   node: {
     run: nodeCommand,
     help: 'depart NAME [--in 30s] | return NAME: drain a device gracefully before it leaves',
@@ -92,7 +97,7 @@ async function main(): Promise<void> {
   const entry = COMMANDS[command];
   if (!entry) throw new UsageError(`unknown command "${command}"; run "minato help" for the list`);
   if (rest.includes('--help')) {
-    console.log(usage(command, UP_FLAGS));
+    console.log(usage(command, command === 'agent' ? AGENT_FLAGS : UP_FLAGS));
     return;
   }
   await entry.run(rest);

@@ -7,17 +7,23 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CrdController } from '../controllers/crd-controller.js';
 import { CsrController } from '../controllers/csr-controller.js';
+import { DaemonSetController } from '../controllers/daemonset-controller.js';
+import { DeploymentController } from '../controllers/deployment-controller.js';
 import { GarbageCollector } from '../controllers/garbage-collector.js';
 import { NamespaceController } from '../controllers/namespace-controller.js';
 import {
   NodeLifecycleController,
   type NodeLifecycleOptions,
 } from '../controllers/node-lifecycle-controller.js';
+import { DisruptionController } from '../controllers/pdb-controller.js';
+import { ReplicaSetController } from '../controllers/replicaset-controller.js';
+import { Scheduler } from '../controllers/scheduler.js';
 import { ensureClusterPki, writeAdminKubeconfig } from '../pki/index.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { TunnelServer } from '../tunnel/tunnel-server.js';
 import { createAuthenticator } from './auth/authenticate.js';
-import { authorize } from './auth/authorize.js';
+import { createAuthorizer } from './auth/authorize.js';
+import { ensureDefaultRoles } from './auth/default-roles.js';
 import { Discovery } from './discovery.js';
 import { ResourceHandler } from './http/resource-handler.js';
 import { createFrontDoor, userOf } from './http/server.js';
@@ -32,7 +38,7 @@ import { builtinResourceTypes } from './registry/builtin-types.js';
 import { ResourceRegistry } from './registry/resource-registry.js';
 import { SchemaRegistry } from './schema/schema-registry.js';
 import { createSubresources } from './subresources/index.js';
-import { virtualCreate } from './subresources/reviews.js';
+import { createReviews } from './subresources/reviews.js';
 
 export const KUBERNETES_VERSION = {
   major: '1',
@@ -97,6 +103,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     }),
   );
   await ensureDefaultNamespaces(objects);
+  await ensureDefaultRoles(objects);
+  const authorizer = createAuthorizer(objects);
+  const reviews = createReviews(authorizer);
 
   crds = new CrdController(objects, schemas);
   const controllers = [
@@ -105,6 +114,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     new GarbageCollector(objects),
     new CsrController(objects, pki.ca),
     new NodeLifecycleController(objects, options.nodeLifecycle),
+    new Scheduler(objects),
+    new ReplicaSetController(objects),
+    new DeploymentController(objects),
+    new DaemonSetController(objects),
+    new DisruptionController(objects),
   ];
   for (const c of controllers) c.start();
   const compaction = setInterval(() => store.compactByPolicy(), 30_000);
@@ -128,7 +142,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     table: (type, items, opts) => tableForResourceType(type, items, opts),
     patch: (type, namespace, name, request) => patches.patch(type, namespace, name, request),
     subresource: (type, name) => subresources.get(`${type.group}/${type.plural}/${name}`),
-    virtualCreate: (type, body, req) => virtualCreate(type, body, userOf(req)),
+    virtualCreate: (type, body, req) => reviews(type, body, userOf(req)),
   });
   const authenticate = createAuthenticator(objects);
   // The CA rides along in the chain so joining devices can pin it by hash (kubeadm's --discovery-token-ca-cert-hash).
@@ -145,7 +159,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       openapi: (path, query) => openapi.serve(path, query),
       openapiV2: (path, accept, ifNoneMatch) => openapiV2.serve(path, accept, ifNoneMatch),
       authenticate,
-      authorize,
+      authorize: (user, method, url) => authorizer.authorize(user, method, url),
       isReady: () => true,
       tunnels,
     },

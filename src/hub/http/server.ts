@@ -12,7 +12,7 @@ import { TUNNEL_PATH, type TunnelServer } from '../../tunnel/tunnel-server.js';
 import type { Discovery } from '../discovery.js';
 import type { OpenApiV2Answer } from '../openapi-v2/service.js';
 import { negotiateDiscovery } from '../request/negotiate.js';
-import { isDiscoveryPath, parseResourcePath, type ResourceRequest } from '../request/request-info.js';
+import { isDiscoveryPath, parseResourcePath } from '../request/request-info.js';
 import type { ResourceHandler } from './resource-handler.js';
 import { sendError, sendJson, sendRaw } from './respond.js';
 
@@ -34,7 +34,7 @@ export interface FrontDoorDeps {
   ): OpenApiV2Answer | undefined;
   authenticate(req: IncomingMessage): UserInfo | undefined;
   /** Throws 403 when the user may not make this request. */
-  authorize(user: UserInfo, method: string, target: ResourceRequest | undefined, path: string): void;
+  authorize(user: UserInfo, method: string, url: URL): void;
   isReady(): boolean;
   /** Devices' reverse tunnels (the agent dials in; the hub sends requests down). */
   tunnels: TunnelServer;
@@ -124,7 +124,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: FrontDoor
     if (!PUBLIC_PATHS.has(path)) throw unauthorized();
   } else {
     users.set(req, user);
-    deps.authorize(user, req.method ?? 'GET', parseResourcePath(path), path);
+    deps.authorize(user, req.method ?? 'GET', url);
   }
   if (deps.extraRoutes && (await deps.extraRoutes(req, res, url))) return;
 

@@ -394,6 +394,28 @@ function certificateSigningRequest(): KindStrategy {
   };
 }
 
+/** RBAC names may hold ':' (system:basic-user); a binding's roleRef never changes. */
+const rbacRole: KindStrategy = { nameRule: 'path-segment' };
+const rbacBinding: KindStrategy = {
+  nameRule: 'path-segment',
+  validate(obj, old) {
+    const causes: StatusCause[] = [];
+    const ref = obj.roleRef;
+    if (!isPlainObject(ref) || !ref.name || !['Role', 'ClusterRole'].includes(String(ref.kind))) {
+      causes.push(
+        fieldRequired(
+          'roleRef',
+          'Required value: roleRef.kind must be Role or ClusterRole and roleRef.name is required',
+        ),
+      );
+    }
+    if (old && JSON.stringify(old.roleRef) !== JSON.stringify(obj.roleRef)) {
+      causes.push(fieldInvalid('roleRef', obj.roleRef, 'cannot change roleRef'));
+    }
+    return causes;
+  },
+};
+
 export const BUILTIN_STRATEGIES: Record<string, KindStrategy> = {
   '/Pod': pod,
   '/Service': service,
@@ -413,6 +435,10 @@ export const BUILTIN_STRATEGIES: Record<string, KindStrategy> = {
     defaultRollingStrategy(spec, 'updateStrategy', { maxSurge: 0, maxUnavailable: 1 });
   }),
   'policy/PodDisruptionBudget': keepStatus,
+  'rbac.authorization.k8s.io/Role': rbacRole,
+  'rbac.authorization.k8s.io/ClusterRole': rbacRole,
+  'rbac.authorization.k8s.io/RoleBinding': rbacBinding,
+  'rbac.authorization.k8s.io/ClusterRoleBinding': rbacBinding,
   'certificates.k8s.io/CertificateSigningRequest': certificateSigningRequest(),
 };
 
