@@ -68,6 +68,7 @@ export function attributesOf(user: UserInfo, method: string, url: URL): RequestA
 /** "get pods/log in namespace x": how a denial names what was asked. */
 export function describeRequest(a: RequestAttributes): string {
   if (!a.resourceRequest) return `${a.verb} path "${a.path}"`;
-  const resource = `${a.resource}${a.subresource ? `/${a.subresource}` : ''}${a.apiGroup ? ` in API group "${a.apiGroup}"` : ''}`;
-  return `${a.verb} resource "${resource}"${a.namespace ? ` in the namespace "${a.namespace}"` : ' at the cluster scope'}`;
+  const resource = `${a.resource}${a.subresource ? `/${a.subresource}` : ''}`;
+  const where = a.namespace ? ` in the namespace "${a.namespace}"` : ' at the cluster scope';
+  return `${a.verb} resource "${resource}" in API group "${a.apiGroup}"${where}`;
 }

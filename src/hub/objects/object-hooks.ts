@@ -1,5 +1,6 @@
 /** Connects the ObjectService to the schema layer, kind strategies and field ownership. */
 import type { KubeObject } from '../../api/types.js';
+import { admitNodeCreate } from '../auth/node-admission.js';
 import type { ResourceType } from '../registry/resource-type.js';
 import type { SchemaRegistry } from '../schema/schema-registry.js';
 import type { Schema } from '../schema/types.js';
@@ -43,6 +44,7 @@ export function createObjectHooks(
     trackManagedFields(type, old, obj, manager, subresource) {
       recordManagedFields(schemas, type, old, obj, manager, subresource);
     },
+    admit: admitNodeCreate,
     afterWrite: extra.afterWrite,
   };
 }

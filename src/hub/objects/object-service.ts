@@ -103,6 +103,8 @@ export interface ObjectHooks {
     manager: string,
     subresource?: string,
   ): void;
+  /** Admission that needs the caller and the body (node restriction on create). */
+  admit?(type: ResourceType, obj: KubeObject, user: UserInfo | undefined): void;
   /** Called after each committed change, e.g. to register a CRD's resources. */
   afterWrite?(type: ResourceType, event: EventType, obj: KubeObject): void;
 }
@@ -241,6 +243,7 @@ export class ObjectService {
     const warnings = this.applySchema(type, obj, options.fieldValidation);
     const strategy = this.hooks.strategy(type);
     if (type.namespaced) this.checkNamespaceOpen(meta.namespace!);
+    this.hooks.admit?.(type, obj, options.user);
     meta.uid = newUid();
     meta.creationTimestamp = nowTimestamp();
     meta.generation = 1;
