@@ -18,12 +18,14 @@ import {
 import { DisruptionController } from '../controllers/pdb-controller.js';
 import { ReplicaSetController } from '../controllers/replicaset-controller.js';
 import { Scheduler } from '../controllers/scheduler.js';
+import { ServiceAccountController } from '../controllers/serviceaccount-controller.js';
 import { ensureClusterPki, writeAdminKubeconfig } from '../pki/index.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { TunnelServer } from '../tunnel/tunnel-server.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { createAuthorizer } from './auth/authorize.js';
 import { ensureDefaultRoles } from './auth/default-roles.js';
+import { ServiceAccountTokens } from './auth/service-account-tokens.js';
 import { Discovery } from './discovery.js';
 import { ResourceHandler } from './http/resource-handler.js';
 import { createFrontDoor, userOf } from './http/server.js';
@@ -114,6 +116,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     new GarbageCollector(objects),
     new CsrController(objects, pki.ca),
     new NodeLifecycleController(objects, options.nodeLifecycle),
+    new ServiceAccountController(objects),
     new Scheduler(objects),
     new ReplicaSetController(objects),
     new DeploymentController(objects),
@@ -134,7 +137,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   });
   const patches = new PatchService(objects, schemas);
   const tunnels = new TunnelServer();
-  const subresources = createSubresources(objects, tunnels);
+  const serviceAccountTokens = new ServiceAccountTokens(
+    pki.serviceAccount.privateKeyPem,
+    pki.serviceAccount.publicKeyPem,
+  );
+  const subresources = createSubresources(objects, tunnels, serviceAccountTokens);
   const resources = new ResourceHandler({
     objects,
     registry,
@@ -144,7 +151,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     subresource: (type, name) => subresources.get(`${type.group}/${type.plural}/${name}`),
     virtualCreate: (type, body, req) => reviews(type, body, userOf(req)),
   });
-  const authenticate = createAuthenticator(objects);
+  const authenticate = createAuthenticator(objects, serviceAccountTokens);
   // The CA rides along in the chain so joining devices can pin it by hash (kubeadm's --discovery-token-ca-cert-hash).
   const server = createFrontDoor(
     {

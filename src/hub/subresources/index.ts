@@ -17,6 +17,7 @@ import {
 } from '../../api/index.js';
 import type { JsonValue } from '../../api/types.js';
 import type { TunnelServer } from '../../tunnel/tunnel-server.js';
+import type { ServiceAccountTokens } from '../auth/service-account-tokens.js';
 import type { SubresourceHandler } from '../http/resource-handler.js';
 import { addWarnings, sendJson, successStatus } from '../http/respond.js';
 import type { ObjectService } from '../objects/object-service.js';
@@ -25,10 +26,12 @@ import { applyMergePatch } from '../patch/merge-patch.js';
 import { mediaType, parseJson, readBody } from '../request/body.js';
 import { fromLabelSelectorObject, matchesLabels } from '../request/selectors.js';
 import { podLog } from './pod-log.js';
+import { serviceAccountToken } from './service-account-token.js';
 
 export function createSubresources(
   objects: ObjectService,
   tunnels: TunnelServer,
+  serviceAccountTokens: ServiceAccountTokens,
 ): {
   get(key: string): SubresourceHandler | undefined;
 } {
@@ -36,6 +39,7 @@ export function createSubresources(
   for (const type of ['apps/deployments', 'apps/replicasets']) handlers.set(`${type}/scale`, scale(objects));
   handlers.set('/pods/eviction', eviction(objects));
   handlers.set('/pods/log', podLog(objects, tunnels));
+  handlers.set('/serviceaccounts/token', serviceAccountToken(objects, serviceAccountTokens));
   handlers.set('/pods/binding', binding(objects));
   handlers.set('/namespaces/finalize', finalize(objects));
   handlers.set('certificates.k8s.io/certificatesigningrequests/approval', approval(objects));
