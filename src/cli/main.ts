@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { AGENT_FLAGS, agentCommand } from '../agent/cli.js';
 import { startHub } from '../hub/hub.js';
 import { type FlagSpec, parseFlags, UsageError, usage } from './args.js';
+import { encryptionCommand } from './encryption.js';
 import { ensureJoinToken } from './join-token.js';
 import { nodeCommand } from './node.js';
 import { tokenCommand } from './token.js';
@@ -77,6 +78,10 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   agent: {
     run: agentCommand,
     help: 'run this device as a node: join the hub, run its pods, keep them running offline',
+  },
+  encryption: {
+    run: encryptionCommand,
+    help: 'rotate-key: a new key for Secrets at rest (re-encrypted on the next start)',
   },
   node: {
     run: nodeCommand,

@@ -20,6 +20,13 @@ import { ReplicaSetController } from '../controllers/replicaset-controller.js';
 import { Scheduler } from '../controllers/scheduler.js';
 import { ServiceAccountController } from '../controllers/serviceaccount-controller.js';
 import { ensureClusterPki, writeAdminKubeconfig } from '../pki/index.js';
+import {
+  AesGcmTransformer,
+  ENCRYPTION_KEY_RING_FILE,
+  newKeyRing,
+  readKeyRing,
+  writeKeyRing,
+} from '../store/encryption.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { TunnelServer } from '../tunnel/tunnel-server.js';
 import { createAuthenticator } from './auth/authenticate.js';
@@ -80,12 +87,22 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   for (const change of pki.changes) log(`pki: ${change.file}: ${change.reason}`);
   for (const warning of pki.warnings) log(`pki: warning: ${warning}`);
 
+  const keyRingPath = join(options.dataDir, 'pki', ENCRYPTION_KEY_RING_FILE);
+  let ring = readKeyRing(keyRingPath);
+  if (!ring) {
+    ring = newKeyRing();
+    await writeKeyRing(keyRingPath, ring);
+    log(`pki: ${ENCRYPTION_KEY_RING_FILE}: created (Secrets are encrypted at rest)`);
+  }
   const store = new SqliteStore({
     path: join(options.dataDir, 'state.db'),
+    transformer: new AesGcmTransformer(ring),
     ...(options.watchHistory
       ? { minHistoryEvents: options.watchHistory, maxHistoryEvents: options.watchHistory }
       : {}),
   });
+  const resealed = store.resealSensitiveRows();
+  if (resealed > 0) log(`store: re-encrypted ${resealed} stored Secret values with key ${ring.current}`);
   const registry = new ResourceRegistry(builtinResourceTypes());
   const schemas = new SchemaRegistry();
   let crds: CrdController | undefined;

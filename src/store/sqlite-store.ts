@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { expired } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
+import type { ValueTransformer } from './encryption.js';
 import {
   type Entry,
   type EventType,
@@ -23,6 +24,8 @@ export interface SqliteStoreOptions {
   maxHistoryEvents?: number;
   /** Events younger than this are kept even above minHistoryEvents. */
   historyRetentionMs?: number;
+  /** Seals sensitive values (Secrets) before they reach the database file. */
+  transformer?: ValueTransformer & { isStale(stored: string): boolean };
 }
 
 const EVENT_CODES: Record<EventType, number> = { ADDED: 0, MODIFIED: 1, DELETED: 2 };
@@ -55,7 +58,8 @@ export class SqliteStore implements Store {
   private rev = 0;
   private compacted = 0;
   private closed = false;
-  private readonly opts: Required<Omit<SqliteStoreOptions, 'path'>>;
+  private readonly opts: Required<Omit<SqliteStoreOptions, 'path' | 'transformer'>>;
+  private readonly transformer: SqliteStoreOptions['transformer'];
 
   private readonly stmts: {
     upsert: Database.Statement;
@@ -71,6 +75,7 @@ export class SqliteStore implements Store {
       maxHistoryEvents: options.maxHistoryEvents ?? 500_000,
       historyRetentionMs: options.historyRetentionMs ?? 10 * 60_000,
     };
+    this.transformer = options.transformer;
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
@@ -243,16 +248,60 @@ export class SqliteStore implements Store {
 
   private persist(event: StoreEvent): void {
     const { entry } = event;
+    const seal = (json: string) =>
+      this.transformer?.applies(entry.key) ? this.transformer.encode(json) : json;
+    const value = seal(entry.json);
     this.stmts.logEvent.run(
       event.rev,
       entry.key,
       EVENT_CODES[event.type],
       entry.createRev,
-      entry.json,
-      event.previous ? event.previous.json : null,
+      value,
+      event.previous ? seal(event.previous.json) : null,
     );
     if (event.type === 'DELETED') this.stmts.remove.run(entry.key);
-    else this.stmts.upsert.run(entry.key, entry.rev, entry.createRev, entry.json);
+    else this.stmts.upsert.run(entry.key, entry.rev, entry.createRev, value);
+  }
+
+  private open(key: string, stored: string): string {
+    return this.transformer?.applies(key) ? this.transformer.decode(stored) : stored;
+  }
+
+  /**
+   * Rewrites sensitive rows not sealed with the current key (after a key rotation, or when
+   * encryption is turned on for an existing store). Returns how many rows were rewritten.
+   */
+  resealSensitiveRows(): number {
+    const t = this.transformer;
+    if (!t) return 0;
+    let count = 0;
+    const updateObject = this.db.prepare('UPDATE objects SET value = ? WHERE key = ?');
+    const updateEvent = this.db.prepare('UPDATE events SET value = ?, prev = ? WHERE rev = ?');
+    this.db.transaction(() => {
+      const objects = this.db.prepare('SELECT key, value FROM objects').all() as {
+        key: string;
+        value: string;
+      }[];
+      for (const row of objects) {
+        if (!t.applies(row.key) || !t.isStale(row.value)) continue;
+        updateObject.run(t.encode(t.decode(row.value)), row.key);
+        count++;
+      }
+      const events = this.db.prepare('SELECT rev, key, value, prev FROM events').all() as {
+        rev: number;
+        key: string;
+        value: string;
+        prev: string | null;
+      }[];
+      for (const row of events) {
+        if (!t.applies(row.key) || (!t.isStale(row.value) && (row.prev === null || !t.isStale(row.prev))))
+          continue;
+        const prev = row.prev === null ? null : t.encode(t.decode(row.prev));
+        updateEvent.run(t.encode(t.decode(row.value)), prev, row.rev);
+        count++;
+      }
+    })();
+    return count;
   }
 
   private applyToMemory(event: StoreEvent): void {
@@ -302,7 +351,7 @@ export class SqliteStore implements Store {
       value: string;
     }>;
     for (const row of rows) {
-      const entry = entryFromJson(row.key, row.rev, row.create_rev, row.value);
+      const entry = entryFromJson(row.key, row.rev, row.create_rev, this.open(row.key, row.value));
       this.applyToMemory({ type: 'ADDED', rev: row.rev, entry, previous: undefined });
       if (row.rev > maxRev) maxRev = row.rev;
     }
@@ -319,9 +368,11 @@ export class SqliteStore implements Store {
     const loadedAt = Date.now();
     for (const row of events) {
       const type = EVENT_TYPES[row.type]!;
-      const entry = entryFromJson(row.key, row.rev, row.create_rev, row.value);
+      const entry = entryFromJson(row.key, row.rev, row.create_rev, this.open(row.key, row.value));
       const previous =
-        row.prev === null ? undefined : previousEntryFromJson(row.key, row.create_rev, row.prev);
+        row.prev === null
+          ? undefined
+          : previousEntryFromJson(row.key, row.create_rev, this.open(row.key, row.prev));
       this.history.push({ event: { type, rev: row.rev, entry, previous }, at: loadedAt });
       if (row.rev > maxRev) maxRev = row.rev;
     }
