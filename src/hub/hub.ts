@@ -29,6 +29,7 @@ import {
 } from '../store/encryption.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { TunnelServer } from '../tunnel/tunnel-server.js';
+import { AuditLog } from './audit.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { createAuthorizer } from './auth/authorize.js';
 import { ensureDefaultRoles } from './auth/default-roles.js';
@@ -45,6 +46,7 @@ import { tableForResourceType } from './printers/index.js';
 import { decodeProtobufObject } from './protobuf/index.js';
 import { builtinResourceTypes } from './registry/builtin-types.js';
 import { ResourceRegistry } from './registry/resource-registry.js';
+import { bodyOf } from './request/body.js';
 import { SchemaRegistry } from './schema/schema-registry.js';
 import { createSubresources } from './subresources/index.js';
 import { createReviews } from './subresources/reviews.js';
@@ -169,6 +171,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     virtualCreate: (type, body, req) => reviews(type, body, userOf(req)),
   });
   const authenticate = createAuthenticator(objects, serviceAccountTokens);
+  const audit = new AuditLog({ path: join(options.dataDir, 'audit.log') });
   // The CA rides along in the chain so joining devices can pin it by hash (kubeadm's --discovery-token-ca-cert-hash).
   const server = createFrontDoor(
     {
@@ -184,6 +187,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       openapiV2: (path, accept, ifNoneMatch) => openapiV2.serve(path, accept, ifNoneMatch),
       authenticate,
       authorize: (user, method, url) => authorizer.authorize(user, method, url),
+      onRequest: (req, res, user) => audit.observe(req, res, user, () => bodyOf(req)),
       isReady: () => true,
       tunnels,
     },
@@ -206,6 +210,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       clearInterval(compaction);
       for (const c of controllers) c.stop();
       tunnels.closeAll();
+      await audit.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();

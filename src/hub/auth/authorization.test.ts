@@ -299,6 +299,35 @@ describe('a bootstrap token', () => {
   });
 });
 
+describe('the audit log', () => {
+  test('says who did what, with secret values and tokens redacted', async () => {
+    await new Promise((r) => setTimeout(r, 100));
+    const lines = readFileSync(join(dir, 'audit.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const secretCreate = lines.find(
+      (e) =>
+        e.verb === 'create' && e.objectRef?.resource === 'secrets' && e.objectRef?.namespace === 'default',
+    );
+    assert.ok(secretCreate, 'the secret creation is audited');
+    assert.equal(secretCreate.user.username, 'minato-admin');
+    assert.deepEqual(secretCreate.requestObject.stringData, { k: '<redacted>' });
+    assert.ok(
+      !readFileSync(join(dir, 'audit.log'), 'utf8').includes('0123456789abcdef'),
+      'no bootstrap token secret in the log',
+    );
+    const denied = lines.find(
+      (e) => e.user.username === 'jane' && e.verb === 'create' && e.responseStatus.code === 403,
+    );
+    assert.ok(denied, "jane's refused create is audited with its 403");
+    const wrongToken = lines.find(
+      (e) => e.responseStatus.code === 401 && e.user.username === 'system:anonymous',
+    );
+    assert.ok(wrongToken, 'failed authentication is audited');
+  });
+});
+
 describe('an anonymous caller', () => {
   test('sees health and version only', async () => {
     await expectStatus('anonymous', 'GET', '/version', 200);

@@ -38,6 +38,8 @@ export interface FrontDoorDeps {
   isReady(): boolean;
   /** Devices' reverse tunnels (the agent dials in; the hub sends requests down). */
   tunnels: TunnelServer;
+  /** Called for every request once it is authenticated (or found anonymous), e.g. the audit log. */
+  onRequest?: (req: IncomingMessage, res: ServerResponse, user: UserInfo | undefined) => void;
   /** Extra non-resource routes (e.g. the dashboard later); return true when handled. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
 }
@@ -119,7 +121,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: FrontDoor
   }
   if (path === '/version') return sendJson(res, 200, deps.version);
 
-  const user = deps.authenticate(req);
+  let user: UserInfo | undefined;
+  try {
+    user = deps.authenticate(req);
+  } finally {
+    deps.onRequest?.(req, res, user);
+  }
   if (!user) {
     if (!PUBLIC_PATHS.has(path)) throw unauthorized();
   } else {

@@ -7,6 +7,13 @@ import { isPlainObject } from '../../api/types.js';
 /** Kubernetes rejects bodies above 3 MiB; so do we, before buffering more than that. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
+const bodies = new WeakMap<IncomingMessage, Buffer>();
+
+/** The body a request carried, once read (for the audit log). */
+export function bodyOf(req: IncomingMessage): Buffer | undefined {
+  return bodies.get(req);
+}
+
 export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) {
@@ -23,7 +30,9 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
     }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks);
+  const body = Buffer.concat(chunks);
+  bodies.set(req, body);
+  return body;
 }
 
 export type BodyDecoder = (body: Buffer) => unknown;
