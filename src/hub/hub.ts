@@ -19,35 +19,29 @@ import { DisruptionController } from '../controllers/pdb-controller.js';
 import { ReplicaSetController } from '../controllers/replicaset-controller.js';
 import { Scheduler } from '../controllers/scheduler.js';
 import { ServiceAccountController } from '../controllers/serviceaccount-controller.js';
-import { ensureClusterPki, writeAdminKubeconfig } from '../pki/index.js';
-import {
-  AesGcmTransformer,
-  ENCRYPTION_KEY_RING_FILE,
-  newKeyRing,
-  readKeyRing,
-  writeKeyRing,
-} from '../store/encryption.js';
-import { SqliteStore } from '../store/sqlite-store.js';
+import { writeAdminKubeconfig } from '../pki/index.js';
 import { TunnelServer } from '../tunnel/tunnel-server.js';
 import { AuditLog } from './audit.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { createAuthorizer } from './auth/authorize.js';
-import { ensureDefaultRoles } from './auth/default-roles.js';
 import { ServiceAccountTokens } from './auth/service-account-tokens.js';
+import {
+  createApiObjects,
+  ensureCertificates,
+  ensureClusterObjects,
+  ensureKeyRing,
+  openStore,
+} from './control-plane.js';
 import { Discovery } from './discovery.js';
 import { ResourceHandler } from './http/resource-handler.js';
 import { createFrontDoor, userOf } from './http/server.js';
-import { createObjectHooks } from './objects/object-hooks.js';
-import { ObjectService } from './objects/object-service.js';
+import type { ObjectService } from './objects/object-service.js';
 import { PatchService } from './objects/patch-service.js';
 import { OpenApiService } from './openapi-service.js';
 import { OpenApiV2Service } from './openapi-v2/service.js';
 import { tableForResourceType } from './printers/index.js';
 import { decodeProtobufObject } from './protobuf/index.js';
-import { builtinResourceTypes } from './registry/builtin-types.js';
-import { ResourceRegistry } from './registry/resource-registry.js';
 import { bodyOf } from './request/body.js';
-import { SchemaRegistry } from './schema/schema-registry.js';
 import { createSubresources } from './subresources/index.js';
 import { createReviews } from './subresources/reviews.js';
 
@@ -81,50 +75,19 @@ export interface RunningHub {
   stop(): Promise<void>;
 }
 
-const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
-
 export async function startHub(options: HubOptions): Promise<RunningHub> {
   const log = options.log ?? (() => {});
-  const pki = await ensureClusterPki(options.dataDir, { hostnames: options.advertise ?? [] });
-  for (const change of pki.changes) log(`pki: ${change.file}: ${change.reason}`);
-  for (const warning of pki.warnings) log(`pki: warning: ${warning}`);
-
-  const keyRingPath = join(options.dataDir, 'pki', ENCRYPTION_KEY_RING_FILE);
-  let ring = readKeyRing(keyRingPath);
-  if (!ring) {
-    ring = newKeyRing();
-    await writeKeyRing(keyRingPath, ring);
-    log(`pki: ${ENCRYPTION_KEY_RING_FILE}: created (Secrets are encrypted at rest)`);
-  }
-  const store = new SqliteStore({
-    path: join(options.dataDir, 'state.db'),
-    transformer: new AesGcmTransformer(ring),
-    ...(options.watchHistory
-      ? { minHistoryEvents: options.watchHistory, maxHistoryEvents: options.watchHistory }
-      : {}),
-  });
-  const resealed = store.resealSensitiveRows();
-  if (resealed > 0) log(`store: re-encrypted ${resealed} stored Secret values with key ${ring.current}`);
-  const registry = new ResourceRegistry(builtinResourceTypes());
-  const schemas = new SchemaRegistry();
+  const pki = await ensureCertificates(options.dataDir, options.advertise ?? [], log);
+  const ring = await ensureKeyRing(options.dataDir, log);
+  const store = openStore(options.dataDir, ring, log, options.watchHistory);
   let crds: CrdController | undefined;
-  const objects = new ObjectService(
-    store,
-    registry,
-    createObjectHooks(schemas, {
-      afterWrite: (type, _event, obj) => {
-        if (
-          type.group === 'apiextensions.k8s.io' &&
-          type.kind === 'CustomResourceDefinition' &&
-          !obj.metadata.deletionTimestamp
-        ) {
-          crds?.serve(obj);
-        }
-      },
-    }),
-  );
-  await ensureDefaultNamespaces(objects);
-  await ensureDefaultRoles(objects);
+  const { objects, registry, schemas } = createApiObjects(store, {
+    afterWrite: (type, _event, obj) => {
+      const isCrd = type.group === 'apiextensions.k8s.io' && type.kind === 'CustomResourceDefinition';
+      if (isCrd && !obj.metadata.deletionTimestamp) crds?.serve(obj);
+    },
+  });
+  await ensureClusterObjects(objects, log);
   const authorizer = createAuthorizer(objects);
   const reviews = createReviews(authorizer);
 
@@ -221,17 +184,4 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 function urlHost(host: string | undefined): string {
   if (!host || host === '0.0.0.0' || host === '::') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
-}
-
-async function ensureDefaultNamespaces(objects: ObjectService): Promise<void> {
-  const nsType = objects.registry.lookup('', 'v1', 'namespaces')!;
-  for (const name of DEFAULT_NAMESPACES) {
-    if (objects.find(nsType, undefined, name)) continue;
-    await objects.create(
-      nsType,
-      undefined,
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
-      { fieldManager: 'minato' },
-    );
-  }
 }
