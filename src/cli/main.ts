@@ -3,9 +3,12 @@
 import { resolve } from 'node:path';
 import { AGENT_FLAGS, agentCommand } from '../agent/cli.js';
 import { startHub } from '../hub/hub.js';
+import { ensureClusterInfo } from '../init/cluster-info.js';
+import { ensureJoinToken, validJoinTokens } from '../init/join-token.js';
+import { serverUrl } from '../init/phases.js';
 import { type FlagSpec, parseFlags, UsageError, usage } from './args.js';
 import { encryptionCommand } from './encryption.js';
-import { ensureJoinToken } from './join-token.js';
+import { initCommand, resolveHubConfig } from './init.js';
 import { nodeCommand } from './node.js';
 import { tokenCommand } from './token.js';
 
@@ -15,12 +18,15 @@ const UP_FLAGS: FlagSpec = {
     default: './.minato',
     help: 'where state, certificates and the admin kubeconfig live',
   },
-  port: { type: 'number', default: 6443, max: 65535, help: 'HTTPS port of the Kubernetes API' },
-  host: { type: 'string', default: '0.0.0.0', help: 'address to listen on' },
+  port: {
+    type: 'number',
+    max: 65535,
+    help: 'HTTPS port of the Kubernetes API (default 6443, or what init saved)',
+  },
+  host: { type: 'string', help: 'address to listen on (default 0.0.0.0, or what init saved)' },
   advertise: {
     type: 'string',
-    default: '',
-    help: 'extra host names or IPs for the serving certificate, comma-separated',
+    help: 'host names or IPs devices use to reach the hub (serving certificate SANs), comma-separated',
   },
   'watch-history': {
     type: 'number',
@@ -32,28 +38,28 @@ const UP_FLAGS: FlagSpec = {
 async function up(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, UP_FLAGS);
   const dataDir = resolve(String(flags['data-dir']));
+  const config = resolveHubConfig(flags, dataDir);
   const hub = await startHub({
     dataDir,
-    port: Number(flags.port),
-    host: String(flags.host),
-    advertise: String(flags.advertise).split(',').filter(Boolean),
+    port: config.port,
+    host: config.host,
+    advertise: config.advertise,
     watchHistory: Number(flags['watch-history']),
     log: (line) => console.log(line),
   }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE')
+    if (err.code === 'EADDRINUSE') {
       throw new UsageError(
-        `port ${flags.port} is already in use: stop the other process or pick another with --port`,
+        `port ${config.port} is already in use: stop the other process or pick another with --port`,
       );
+    }
     if (err.code === 'EACCES')
-      throw new UsageError(`cannot listen on port ${flags.port}: choose a port above 1023 with --port`);
+      throw new UsageError(`cannot listen on port ${config.port}: choose a port above 1023 with --port`);
     throw err;
   });
   console.log(`minato hub is up at ${hub.url} (data in ${dataDir})`);
   const joinToken = await ensureJoinToken(hub.objects);
-  const advertised = String(flags.advertise).split(',').find(Boolean);
-  const server = advertised
-    ? `https://${advertised.includes(':') ? `[${advertised}]` : advertised}:${hub.port}`
-    : hub.url;
+  const server = serverUrl({ ...config, port: hub.port });
+  await ensureClusterInfo(hub.objects, server, hub.caPem, validJoinTokens(hub.objects));
   console.log(
     `join a device:       minato agent --server ${server} --token ${joinToken} --ca-cert-hash ${hub.caCertHash}`,
   );
@@ -74,6 +80,10 @@ async function up(argv: string[]): Promise<void> {
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
   up: { run: up, help: 'start the hub (Kubernetes API on SQLite) with the embedded defaults' },
+  init: {
+    run: initCommand,
+    help: 'prepare a data dir in named phases (kubeadm style); init phase NAME runs one; --dry-run',
+  },
   token: { run: tokenCommand, help: 'create, list or delete bootstrap tokens for joining devices' },
   agent: {
     run: agentCommand,

@@ -71,6 +71,7 @@ export interface RunningHub {
   port: number;
   kubeconfigPath: string;
   caCertHash: string;
+  caPem: string;
   objects: ObjectService;
   stop(): Promise<void>;
 }
@@ -168,6 +169,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     port: listeningPort,
     kubeconfigPath,
     caCertHash: pki.caCertHash,
+    caPem: pki.ca.certPem,
     objects,
     async stop() {
       clearInterval(compaction);

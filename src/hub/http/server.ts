@@ -45,6 +45,7 @@ export interface FrontDoorDeps {
 }
 
 const users = new WeakMap<IncomingMessage, UserInfo>();
+export const ANONYMOUS: UserInfo = { name: 'system:anonymous', groups: ['system:unauthenticated'] };
 
 /** The authenticated caller of a request (set by the front door before any handler runs). */
 export function userOf(req: IncomingMessage): UserInfo | undefined {
@@ -128,7 +129,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: FrontDoor
     deps.onRequest?.(req, res, user);
   }
   if (!user) {
-    if (!PUBLIC_PATHS.has(path)) throw unauthorized();
+    // Anonymous callers get the health paths, and whatever RBAC grants system:anonymous (cluster-info).
+    if (!PUBLIC_PATHS.has(path)) {
+      try {
+        deps.authorize(ANONYMOUS, req.method ?? 'GET', url);
+      } catch {
+        throw unauthorized();
+      }
+    }
   } else {
     users.set(req, user);
     deps.authorize(user, req.method ?? 'GET', url);

@@ -33,3 +33,14 @@ export async function ensureJoinToken(objects: ObjectService): Promise<string> {
   );
   return formatToken(token);
 }
+
+/** Every bootstrap token that can still authenticate: cluster-info carries a signature for each. */
+export function validJoinTokens(objects: ObjectService, now = Date.now()): { id: string; secret: string }[] {
+  const secrets = objects.registry.lookup('', 'v1', 'secrets')!;
+  const decode = (s: KubeObject, k: string) => Buffer.from(s.data?.[k] ?? '', 'base64').toString();
+  return objects
+    .list(secrets, 'kube-system', { fieldSelector: 'type=bootstrap.kubernetes.io/token' })
+    .items.filter((s) => (tokenExpiry(s)?.getTime() ?? Number.POSITIVE_INFINITY) > now)
+    .map((s) => ({ id: decode(s, 'token-id'), secret: decode(s, 'token-secret') }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
