@@ -19,6 +19,7 @@ import { DisruptionController } from '../controllers/pdb-controller.js';
 import { ReplicaSetController } from '../controllers/replicaset-controller.js';
 import { Scheduler } from '../controllers/scheduler.js';
 import { ServiceAccountController } from '../controllers/serviceaccount-controller.js';
+import { TokenCleaner } from '../controllers/token-cleaner.js';
 import { writeAdminKubeconfig } from '../pki/index.js';
 import { TunnelServer } from '../tunnel/tunnel-server.js';
 import { AuditLog } from './audit.js';
@@ -100,6 +101,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     new CsrController(objects, pki.ca),
     new NodeLifecycleController(objects, options.nodeLifecycle),
     new ServiceAccountController(objects),
+    new TokenCleaner(objects),
     new Scheduler(objects),
     new ReplicaSetController(objects),
     new DeploymentController(objects),

@@ -328,6 +328,37 @@ describe('the audit log', () => {
   });
 });
 
+describe('expired bootstrap tokens', () => {
+  test('are refused with a clear message, then cleaned up', async () => {
+    const expiring = await call(callers.admin!, 'POST', '/api/v1/namespaces/kube-system/secrets', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'bootstrap-token-old123' },
+      type: 'bootstrap.kubernetes.io/token',
+      stringData: {
+        'token-id': 'old123',
+        'token-secret': 'aaaaaaaaaaaaaaaa',
+        'usage-bootstrap-authentication': 'true',
+        expiration: new Date(Date.now() + 1500).toISOString(),
+      },
+    });
+    assert.equal(expiring.status, 201, expiring.body);
+    await new Promise((r) => setTimeout(r, 1600));
+    const refused = await call({ token: 'old123.aaaaaaaaaaaaaaaa' }, 'GET', '/api/v1/namespaces');
+    assert.ok(refused.status === 401, refused.body);
+    assert.match(refused.body, /expired|does not exist/);
+    const deadline = Date.now() + 5000;
+    let status = 200;
+    while (status !== 404 && Date.now() < deadline) {
+      status = (
+        await call(callers.admin!, 'GET', '/api/v1/namespaces/kube-system/secrets/bootstrap-token-old123')
+      ).status;
+      if (status !== 404) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(status, 404, 'the expired token secret is deleted');
+  });
+});
+
 describe('an anonymous caller', () => {
   test('sees health and version only', async () => {
     await expectStatus('anonymous', 'GET', '/version', 200);
