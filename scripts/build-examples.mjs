@@ -2,8 +2,9 @@
 // Builds the example workloads: examples/<name>/assembly/index.ts -> examples/<name>/build/<name>.wasm.
 // AssemblyScript with the WASI shim, so the modules import only wasi_snapshot_preview1 and run under
 // node:wasi (and any other WASI preview1 runtime). Offline: both come from devDependencies.
-// Usage: node scripts/build-examples.mjs [name ...]   (no names: every example)
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+// A module newer than its source and the compiler is kept; --force rebuilds anyway.
+// Usage: node scripts/build-examples.mjs [--force] [name ...]   (no names: every example)
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,7 +24,8 @@ if (!existsSync(shimConfig)) {
   process.exit(1);
 }
 
-const wanted = process.argv.slice(2);
+const force = process.argv.includes('--force');
+const wanted = process.argv.slice(2).filter((a) => a !== '--force');
 const names = readdirSync(examplesDir, { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(examplesDir, d.name, 'assembly', 'index.ts')))
   .map((d) => d.name)
@@ -35,12 +37,35 @@ if (unknown.length > 0) {
   process.exit(1);
 }
 
+/** Newest modification time of the files under `dir` (recursively). */
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+const toolchain = Math.max(
+  statSync(join(root, 'node_modules', 'assemblyscript', 'package.json')).mtimeMs,
+  statSync(shimConfig).mtimeMs,
+  statSync(fileURLToPath(import.meta.url)).mtimeMs,
+);
+
 // asc resolves the shim's library folder against the working directory.
 process.chdir(root);
 let failed = 0;
 for (const name of names) {
   const source = join(examplesDir, name, 'assembly', 'index.ts');
   const out = join(examplesDir, name, 'build', `${name}.wasm`);
+  if (!force && existsSync(out)) {
+    const built = statSync(out).mtimeMs;
+    if (built > newest(dirname(source)) && built > toolchain) {
+      console.log(`build-examples: ${relative(root, out)} is up to date`);
+      continue;
+    }
+  }
   mkdirSync(dirname(out), { recursive: true });
   const started = performance.now();
   const { error, stderr } = await asc.main([

@@ -15,7 +15,7 @@ if [ ! -d node_modules ]; then
 fi
 
 npx biome check src e2e bench scripts
-npx tsc -p tsconfig.json
+npm run build --silent
 
 unit=$(find dist/src -name '*.test.js' | sort)
 e2e=$(find dist/e2e -name '*.test.js' 2>/dev/null | sort || true)

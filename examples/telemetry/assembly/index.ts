@@ -132,6 +132,9 @@ if (dirfd < 0) {
   process.stderr.write("telemetry: no preopened directory " + dirName + "; printing only\n");
 } else {
   seq = countLines(dirfd, fileName);
+  if (seq > 0) {
+    process.stderr.write("telemetry: resuming at seq " + seq.toString() + " from " + dirName + "/" + fileName + "\n");
+  }
   out = open(dirfd, fileName, OFLAGS_CREAT, RIGHT_FD_WRITE, FDFLAGS_APPEND);
   if (out < 0) {
     process.stderr.write(

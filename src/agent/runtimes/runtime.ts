@@ -159,7 +159,7 @@ function invokeSafely(cb: (result: ExitResult) => void, result: ExitResult): voi
   try {
     cb(result);
   } catch (err) {
-    // A listener's failure must not stop the others or the runtime; surface it without crashing.
+    // A listener's failure must not keep the other listeners from running: rethrown on its own.
     queueMicrotask(() => {
       throw err;
     });

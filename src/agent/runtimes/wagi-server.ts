@@ -29,15 +29,13 @@ import {
 } from './runtime.js';
 import type { InstanceOutcome } from './wasi-host.js';
 import { WASM_PAGE_BYTES } from './wasm-binary.js';
-import type { RequestMessage, WorkerMessage } from './wasm-worker.js';
+import type { PoolConfig, RequestMessage, WorkerMessage } from './wasm-worker.js';
 import type { WasmModule } from './webassembly.js';
 import {
-  DEFAULT_WORKER_LIMITS,
   environmentFor,
   isWorkerOutOfMemory,
   preopensFor,
-  spawnWorker,
-  type WorkerLimits,
+  type WorkerFactory,
   wake,
 } from './worker-spawn.js';
 
@@ -58,7 +56,6 @@ export interface WagiOptions {
   requestTimeoutMs: number;
   maxBodyBytes: number;
   maxResponseBytes: number;
-  workerLimits: WorkerLimits;
 }
 
 export const DEFAULT_WAGI_OPTIONS: WagiOptions = {
@@ -71,7 +68,6 @@ export const DEFAULT_WAGI_OPTIONS: WagiOptions = {
   requestTimeoutMs: 30_000,
   maxBodyBytes: 8 * 1024 * 1024,
   maxResponseBytes: 16 * 1024 * 1024,
-  workerLimits: DEFAULT_WORKER_LIMITS,
 };
 
 type RunResult =
@@ -99,12 +95,12 @@ class PoolWorker {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    data: Parameters<typeof spawnWorker>[0],
-    limits: WorkerLimits,
+    config: PoolConfig,
+    factory: WorkerFactory,
     private readonly onLog: (chunk: Buffer) => void,
     private readonly onGone: (w: PoolWorker) => void,
   ) {
-    const spawned = spawnWorker(data, limits);
+    const spawned = factory.acquire(config);
     this.worker = spawned.worker;
     this.control = spawned.control;
     let markReady: () => void = () => {};
@@ -183,7 +179,8 @@ class WorkerPool {
   private closed = false;
 
   constructor(
-    private readonly data: Parameters<typeof spawnWorker>[0],
+    private readonly config: PoolConfig,
+    private readonly factory: WorkerFactory,
     private readonly opts: WagiOptions,
     private readonly onLog: (chunk: Buffer) => void,
   ) {}
@@ -259,7 +256,7 @@ class WorkerPool {
   }
 
   private spawn(): PoolWorker {
-    const w = new PoolWorker(this.data, this.opts.workerLimits, this.onLog, (gone) => this.remove(gone));
+    const w = new PoolWorker(this.config, this.factory, this.onLog, (gone) => this.remove(gone));
     this.workers.add(w);
     return w;
   }
@@ -331,6 +328,7 @@ export class WagiServer implements RunningContainer {
   constructor(
     private readonly spec: ContainerSpec,
     module: WasmModule,
+    factory: WorkerFactory,
     options: Partial<WagiOptions> = {},
   ) {
     this.opts = { ...DEFAULT_WAGI_OPTIONS, ...options };
@@ -344,6 +342,7 @@ export class WagiServer implements RunningContainer {
         memoryLimitBytes: spec.limits.memoryBytes,
         maxResponseBytes: this.opts.maxResponseBytes,
       },
+      factory,
       this.opts,
       (chunk) => spec.logSink('stderr', chunk),
     );

@@ -1,4 +1,6 @@
-// Entry point of a runtime worker thread. Two modes:
+// Entry point of a runtime worker thread. A worker starts either with its job in workerData, or as
+// a spare: booted ahead of time, waiting for a 'configure' message, so that starting a container
+// does not wait for a thread to boot. Two jobs:
 // - 'run': one container (job or service). Runs the module once, streams its output, reports how it
 //   ended, and lets the thread finish.
 // - 'pool': one warm worker of an HTTP handler's pool. Waits for requests; each runs a fresh instance
@@ -9,9 +11,8 @@ import { CONTROL } from './control.js';
 import { type InstanceOutcome, type Preopen, runInstance } from './wasi-host.js';
 import type { WasmModule } from './webassembly.js';
 
-export interface RunWorkerData {
+export interface RunConfig {
   mode: 'run';
-  control: SharedArrayBuffer;
   module: WasmModule;
   args: string[];
   env: Record<string, string>;
@@ -19,14 +20,26 @@ export interface RunWorkerData {
   memoryLimitBytes?: number;
 }
 
-export interface PoolWorkerData {
+export interface PoolConfig {
   mode: 'pool';
-  control: SharedArrayBuffer;
   module: WasmModule;
   preopens: Preopen[];
   memoryLimitBytes?: number;
   /** Stdout beyond this many bytes ends the instance with outcome 'too-large'. */
   maxResponseBytes: number;
+}
+
+export type WorkerConfig = RunConfig | PoolConfig;
+
+export interface WorkerInit {
+  control: SharedArrayBuffer;
+  /** Absent for a spare, which waits for a ConfigureMessage. */
+  config?: WorkerConfig;
+}
+
+export interface ConfigureMessage {
+  type: 'configure';
+  config: WorkerConfig;
 }
 
 export interface RequestMessage {
@@ -46,25 +59,26 @@ export type WorkerMessage =
 
 class TooLarge extends Error {}
 
+if (!parentPort) throw new Error('wasm-worker.js runs only as a worker thread');
 const port = parentPort;
-if (!port) throw new Error('wasm-worker.js runs only as a worker thread');
-const data = workerData as RunWorkerData | PoolWorkerData;
-const control = new Int32Array(data.control);
+const init = workerData as WorkerInit;
+const control = new Int32Array(init.control);
 const post = (msg: WorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
 
-if (data.mode === 'run') {
+function run(config: RunConfig): void {
   const outcome = runInstance({
-    module: data.module,
-    args: data.args,
-    env: data.env,
-    preopens: data.preopens,
-    memoryLimitBytes: data.memoryLimitBytes,
+    module: config.module,
+    args: config.args,
+    env: config.env,
+    preopens: config.preopens,
+    memoryLimitBytes: config.memoryLimitBytes,
     control,
     write: (fd, chunk) => post({ type: 'log', fd, chunk }, [chunk.buffer as ArrayBuffer]),
   });
   post({ type: 'done', outcome });
-} else {
-  const pool = data;
+}
+
+function serve(config: PoolConfig): void {
   port.on('message', (msg: RequestMessage) => {
     if (msg.type !== 'request') return;
     const parts: Uint8Array[] = [];
@@ -72,12 +86,12 @@ if (data.mode === 'run') {
     let outcome: InstanceOutcome | { kind: 'too-large' };
     try {
       outcome = runInstance({
-        module: pool.module,
+        module: config.module,
         args: msg.args,
         env: msg.env,
-        preopens: pool.preopens,
+        preopens: config.preopens,
         stdin: msg.stdin,
-        memoryLimitBytes: pool.memoryLimitBytes,
+        memoryLimitBytes: config.memoryLimitBytes,
         control,
         write: (fd, chunk) => {
           if (fd === 2) {
@@ -85,7 +99,7 @@ if (data.mode === 'run') {
             return;
           }
           size += chunk.length;
-          if (size > pool.maxResponseBytes) throw new TooLarge();
+          if (size > config.maxResponseBytes) throw new TooLarge();
           parts.push(chunk);
         },
       });
@@ -94,11 +108,12 @@ if (data.mode === 'run') {
       outcome = { kind: 'too-large' };
     }
     // runInstance reports exceptions from `write` as 'cannot-run'; recover the real cause.
-    if (size > pool.maxResponseBytes) outcome = { kind: 'too-large' };
+    if (size > config.maxResponseBytes) outcome = { kind: 'too-large' };
     Atomics.store(control, CONTROL.memoryPages, 0);
+    const keep = outcome.kind === 'too-large' ? [] : parts;
     const stdout = new Uint8Array(outcome.kind === 'too-large' ? 0 : size);
     let off = 0;
-    for (const p of outcome.kind === 'too-large' ? [] : parts) {
+    for (const p of keep) {
       stdout.set(p, off);
       off += p.length;
     }
@@ -106,3 +121,11 @@ if (data.mode === 'run') {
   });
   post({ type: 'ready' });
 }
+
+function begin(config: WorkerConfig): void {
+  if (config.mode === 'run') run(config);
+  else serve(config);
+}
+
+if (init.config) begin(init.config);
+else port.once('message', (msg: ConfigureMessage) => begin(msg.config));
