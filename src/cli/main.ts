@@ -8,9 +8,9 @@ import { ensureJoinToken, validJoinTokens } from '../init/join-token.js';
 import { serverUrl } from '../init/phases.js';
 import { type FlagSpec, parseFlags, UsageError, usage } from './args.js';
 import { encryptionCommand } from './encryption.js';
-import { initCommand, resolveHubConfig } from './init.js';
+import { INIT_FLAGS, initCommand, resolveHubConfig } from './init.js';
 import { nodeCommand } from './node.js';
-import { tokenCommand } from './token.js';
+import { TOKEN_FLAGS, tokenCommand } from './token.js';
 
 const UP_FLAGS: FlagSpec = {
   'data-dir': {
@@ -78,15 +78,25 @@ async function up(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
-  up: { run: up, help: 'start the hub (Kubernetes API on SQLite) with the embedded defaults' },
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string; flags?: FlagSpec }> = {
+  up: {
+    run: up,
+    help: 'start the hub (Kubernetes API on SQLite) with the embedded defaults',
+    flags: UP_FLAGS,
+  },
   init: {
     run: initCommand,
+    flags: INIT_FLAGS,
     help: 'prepare a data dir in named phases (kubeadm style); init phase NAME runs one; --dry-run',
   },
-  token: { run: tokenCommand, help: 'create, list or delete bootstrap tokens for joining devices' },
+  token: {
+    run: tokenCommand,
+    help: 'create, list or delete bootstrap tokens for joining devices',
+    flags: TOKEN_FLAGS,
+  },
   agent: {
     run: agentCommand,
+    flags: AGENT_FLAGS,
     help: 'run this device as a node: join the hub, run its pods, keep them running offline',
   },
   encryption: {
@@ -112,7 +122,7 @@ async function main(): Promise<void> {
   const entry = COMMANDS[command];
   if (!entry) throw new UsageError(`unknown command "${command}"; run "minato help" for the list`);
   if (rest.includes('--help')) {
-    console.log(usage(command, command === 'agent' ? AGENT_FLAGS : UP_FLAGS));
+    console.log(entry.flags ? usage(command, entry.flags) : `usage: minato ${command}: ${entry.help}`);
     return;
   }
   await entry.run(rest);
