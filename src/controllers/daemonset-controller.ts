@@ -42,11 +42,14 @@ import {
   templateHash,
 } from './workload-util.js';
 
-/** The pod a DaemonSet would run on a node: its template, bound there, with the daemon tolerations. */
-export function daemonPodFor(ds: KubeObject, nodeName: string, hash?: string): KubeObject {
+/** The pod a DaemonSet runs: its template with the daemon tolerations (and the template hash label). */
+export function daemonPodFor(ds: KubeObject, hash?: string): KubeObject {
   const template = ds.spec?.template ?? {};
   const spec = structuredClone(template.spec ?? {});
-  spec.tolerations = withDaemonTolerations((spec.tolerations ?? []) as Toleration[], Boolean(spec.hostNetwork));
+  spec.tolerations = withDaemonTolerations(
+    (spec.tolerations ?? []) as Toleration[],
+    Boolean(spec.hostNetwork),
+  );
   const labels: Record<string, string> = { ...(template.metadata?.labels ?? {}) };
   if (hash) labels[CONTROLLER_REVISION_HASH] = hash;
   const pod: KubeObject = {
@@ -69,7 +72,7 @@ export function nodeShouldRunDaemonPod(
 ): { shouldRun: boolean; shouldContinueRunning: boolean } {
   const pinned = ds.spec?.template?.spec?.nodeName;
   if (pinned && pinned !== node.metadata.name) return { shouldRun: false, shouldContinueRunning: false };
-  const pod = daemonPodFor(ds, node.metadata.name!);
+  const pod = daemonPodFor(ds);
   if (!matchesNodeSelectorAndAffinity(pod, node)) return { shouldRun: false, shouldContinueRunning: false };
   const tolerations = pod.spec.tolerations as Toleration[];
   const taints = nodeTaints(node);
@@ -108,7 +111,10 @@ export function rollingUpdateCounts(ds: KubeObject, desired: number): { surge: n
 }
 
 /** The non-deleted pods on one node split into up-to-date and old; `ok` false when there are several of either. */
-function splitPods(pods: KubeObject[], hash: string): { newPod?: KubeObject; oldPod?: KubeObject; ok: boolean } {
+function splitPods(
+  pods: KubeObject[],
+  hash: string,
+): { newPod?: KubeObject; oldPod?: KubeObject; ok: boolean } {
   let newPod: KubeObject | undefined;
   let oldPod: KubeObject | undefined;
   for (const pod of pods) {
@@ -245,7 +251,9 @@ export class DaemonSetController {
   }
 
   private async setOwner(pod: KubeObject, ds: KubeObject, adopt: boolean): Promise<void> {
-    const entry = this.objects.store.get(this.objects.keyOf(this.podType, pod.metadata.namespace, pod.metadata.name!));
+    const entry = this.objects.store.get(
+      this.objects.keyOf(this.podType, pod.metadata.namespace, pod.metadata.name!),
+    );
     if (!entry) return;
     const next = structuredClone(entry.object);
     const others = (next.metadata.ownerReferences ?? []).filter((r) => r.uid !== ds.metadata.uid);
@@ -288,7 +296,10 @@ export class DaemonSetController {
             this.queue.addAfter(keyOfObject(ds), backoff.until - nowMs);
             continue;
           }
-          const delay = Math.min(FAILED_POD_BACKOFF_MS.max, backoff ? backoff.delay * 2 : FAILED_POD_BACKOFF_MS.base);
+          const delay = Math.min(
+            FAILED_POD_BACKOFF_MS.max,
+            backoff ? backoff.delay * 2 : FAILED_POD_BACKOFF_MS.base,
+          );
           this.failedBackoff.set(backoffKey, { until: nowMs + delay, delay });
           this.events.event(
             ds,
@@ -332,7 +343,12 @@ export class DaemonSetController {
     await this.syncNodes(ds, remove, create, hash);
   }
 
-  private async syncNodes(ds: KubeObject, remove: KubeObject[], create: string[], hash: string): Promise<void> {
+  private async syncNodes(
+    ds: KubeObject,
+    remove: KubeObject[],
+    create: string[],
+    hash: string,
+  ): Promise<void> {
     const created = await slowStartBatch(create.length, (i) => this.createPod(ds, create[i]!, hash));
     const deletions = await Promise.allSettled(remove.map((p) => this.deletePod(ds, p)));
     if (created.error) throw created.error;
@@ -341,11 +357,12 @@ export class DaemonSetController {
   }
 
   private async createPod(ds: KubeObject, nodeName: string, hash: string): Promise<void> {
-    const pod = daemonPodFor(ds, nodeName, hash);
+    const pod = daemonPodFor(ds, hash);
     pod.metadata.ownerReferences = [ownerReferenceTo(ds)];
     pod.spec.nodeName = nodeName;
     // As upstream, the pod also says where it belongs in its required node affinity.
-    const affinity = (pod.spec.affinity ??= {});
+    pod.spec.affinity ??= {};
+    const affinity = pod.spec.affinity;
     affinity.nodeAffinity = {
       ...affinity.nodeAffinity,
       requiredDuringSchedulingIgnoredDuringExecution: {
@@ -383,8 +400,13 @@ export class DaemonSetController {
     const { surge, unavailable } = rollingUpdateCounts(ds, eligible.length);
     const minReady = Number(ds.spec?.minReadySeconds ?? 0);
     const nowMs = Date.now();
-    const nodeNames = new Set([...eligible.map((n) => n.metadata.name!), ...byNode.keys()]);
-    nodeNames.delete('');
+    // Nodes that should run the daemon or still hold one of its pods. Devices that are not Ready
+    // (out of range) or no longer registered are left alone until they are back.
+    const known = new Set(nodes.map((n) => n.metadata.name!));
+    const nodeNames = new Set([
+      ...eligible.map((n) => n.metadata.name!),
+      ...[...byNode.keys()].filter((n) => known.has(n)),
+    ]);
     const outOfRange = new Set(nodes.filter((n) => !nodeIsReady(n)).map((n) => n.metadata.name!));
     const remove: KubeObject[] = [];
     const create: string[] = [];
@@ -475,8 +497,14 @@ export class DaemonSetController {
     if (desired - available > 0) status.numberUnavailable = desired - available;
     if (ds.status?.collisionCount) status.collisionCount = ds.status.collisionCount;
     if (ds.status?.conditions) status.conditions = ds.status.conditions;
-    const entry = this.objects.store.get(this.objects.keyOf(this.dsType, ds.metadata.namespace, ds.metadata.name!));
-    if (entry && entry.object.metadata.uid === ds.metadata.uid && !deepEqual(asStored(status), entry.object.status ?? {})) {
+    const entry = this.objects.store.get(
+      this.objects.keyOf(this.dsType, ds.metadata.namespace, ds.metadata.name!),
+    );
+    if (
+      entry &&
+      entry.object.metadata.uid === ds.metadata.uid &&
+      !deepEqual(asStored(status), entry.object.status ?? {})
+    ) {
       const next = structuredClone(entry.object);
       next.status = asStored(status);
       await this.objects.commitUpdate(this.dsType, entry, next, {

@@ -4,6 +4,7 @@
  * Recreate, pause, proportional scaling, revision history cleanup, and the status and conditions
  * `kubectl rollout status` reads. `kubectl rollout undo` works on the ReplicaSets' revisions.
  */
+import { conflict } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
 import type { ObjectService } from '../hub/objects/object-service.js';
 import type { ResourceType } from '../hub/registry/resource-type.js';
@@ -12,10 +13,11 @@ import { EventRecorder } from './events.js';
 import {
   activeReplicaSets,
   byCreation,
+  calculateStatus,
   compactStatus,
   condition,
   copyAnnotations,
-  calculateStatus,
+  DESIRED_REPLICAS,
   type DeploymentStatus,
   deploymentComplete,
   desiredReplicas,
@@ -35,13 +37,12 @@ import {
   setReplicasAnnotations,
   setRevision,
   specReplicas,
-  DESIRED_REPLICAS,
 } from './rollout.js';
 import { WorkQueue } from './work-queue.js';
 import {
   asStored,
-  type Condition,
   CONTROLLER_MANAGER,
+  type Condition,
   controllerRef,
   findCondition,
   isAlreadyExists,
@@ -181,7 +182,9 @@ export class DeploymentController {
   }
 
   private dropOwner(obj: KubeObject, owner: KubeObject): void {
-    obj.metadata.ownerReferences = (obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid);
+    obj.metadata.ownerReferences = (obj.metadata.ownerReferences ?? []).filter(
+      (r) => r.uid !== owner.metadata.uid,
+    );
     if (obj.metadata.ownerReferences.length === 0) delete obj.metadata.ownerReferences;
   }
 
@@ -189,12 +192,15 @@ export class DeploymentController {
 
   /** Applies `mutate` to the stored ReplicaSet and writes it; the written object, or undefined if gone. */
   private async writeRS(rs: KubeObject, mutate: (next: KubeObject) => void): Promise<KubeObject | undefined> {
-    const entry = this.objects.store.get(this.objects.keyOf(this.rsType, rs.metadata.namespace, rs.metadata.name!));
+    const entry = this.objects.store.get(
+      this.objects.keyOf(this.rsType, rs.metadata.namespace, rs.metadata.name!),
+    );
     if (!entry || entry.object.metadata.uid !== rs.metadata.uid) return undefined;
     const next = structuredClone(entry.object);
     mutate(next);
     try {
-      return (await this.objects.commitUpdate(this.rsType, entry, next, { fieldManager: CONTROLLER_MANAGER })).object;
+      return (await this.objects.commitUpdate(this.rsType, entry, next, { fieldManager: CONTROLLER_MANAGER }))
+        .object;
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -206,8 +212,13 @@ export class DeploymentController {
     mutate: (next: KubeObject) => void,
     subresource?: 'status',
   ): Promise<KubeObject> {
-    const entry = this.objects.store.get(this.objects.keyOf(this.deployType, d.metadata.namespace, d.metadata.name!));
+    const entry = this.objects.store.get(
+      this.objects.keyOf(this.deployType, d.metadata.namespace, d.metadata.name!),
+    );
     if (!entry || entry.object.metadata.uid !== d.metadata.uid) return d;
+    // The spec changed under us: what we computed is stale, so start over (as a conflict would).
+    if (entry.object.metadata.generation !== d.metadata.generation)
+      throw conflict('deployments', 'apps', d.metadata.name!);
     const next = structuredClone(entry.object);
     mutate(next);
     return (
@@ -219,13 +230,20 @@ export class DeploymentController {
   }
 
   /** Writes the status if it differs from the stored one; returns the deployment as stored after. */
-  private async writeStatus(d: KubeObject, status: DeploymentStatus | Record<string, unknown>): Promise<KubeObject> {
+  private async writeStatus(
+    d: KubeObject,
+    status: DeploymentStatus | Record<string, unknown>,
+  ): Promise<KubeObject> {
     const compact = asStored(compactStatus(status as DeploymentStatus));
     const stored = this.objects.find(this.deployType, d.metadata.namespace, d.metadata.name!) ?? d;
     if (deepEqual(compact, stored.status ?? {})) return stored;
-    return this.writeDeployment(d, (next) => {
-      next.status = compact;
-    }, 'status');
+    return this.writeDeployment(
+      d,
+      (next) => {
+        next.status = compact;
+      },
+      'status',
+    );
   }
 
   /** Scales a ReplicaSet (and refreshes its replica annotations); records the event. */
@@ -298,11 +316,18 @@ export class DeploymentController {
     });
   }
 
-  private async createNewReplicaSet(d: KubeObject, oldRSs: KubeObject[], revision: number): Promise<Revisioned> {
+  private async createNewReplicaSet(
+    d: KubeObject,
+    oldRSs: KubeObject[],
+    revision: number,
+  ): Promise<Revisioned> {
     const collisionCount = d.status?.collisionCount;
     const hash = templateHash(d.spec.template, collisionCount);
     const template = structuredClone(d.spec.template ?? {});
-    template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [POD_TEMPLATE_HASH]: hash } };
+    template.metadata = {
+      ...template.metadata,
+      labels: { ...template.metadata?.labels, [POD_TEMPLATE_HASH]: hash },
+    };
     const selector = structuredClone(d.spec.selector);
     selector.matchLabels = { ...selector.matchLabels, [POD_TEMPLATE_HASH]: hash };
     const rs: KubeObject = {
@@ -324,8 +349,9 @@ export class DeploymentController {
     let newRS: KubeObject;
     let alreadyExisted = false;
     try {
-      newRS = (await this.objects.create(this.rsType, d.metadata.namespace, rs, { fieldManager: CONTROLLER_MANAGER }))
-        .object;
+      newRS = (
+        await this.objects.create(this.rsType, d.metadata.namespace, rs, { fieldManager: CONTROLLER_MANAGER })
+      ).object;
     } catch (err) {
       if (!isAlreadyExists(err)) {
         const message = `Failed to create new replica set "${rs.metadata.name}": ${(err as Error).message}`;
@@ -337,7 +363,11 @@ export class DeploymentController {
         throw err;
       }
       const found = this.objects.find(this.rsType, d.metadata.namespace, rs.metadata.name!);
-      if (!found || !isControlledBy(found, d) || !templatesEqualIgnoringHash(found.spec?.template, d.spec.template)) {
+      if (
+        !found ||
+        !isControlledBy(found, d) ||
+        !templatesEqualIgnoringHash(found.spec?.template, d.spec.template)
+      ) {
         // A different ReplicaSet holds the name: hash again with a higher collision count.
         await this.writeStatus(d, { ...d.status, collisionCount: (collisionCount ?? 0) + 1 });
         throw err;
@@ -498,7 +528,8 @@ export class DeploymentController {
 
   private async syncRolloutStatus(r: Revisioned): Promise<void> {
     // Re-read the ReplicaSets: their status may have moved while we scaled.
-    const fresh = (rs: KubeObject) => this.objects.find(this.rsType, rs.metadata.namespace, rs.metadata.name!) ?? rs;
+    const fresh = (rs: KubeObject) =>
+      this.objects.find(this.rsType, rs.metadata.namespace, rs.metadata.name!) ?? rs;
     const newRS = r.newRS && fresh(r.newRS);
     const all = [...r.oldRSs.map(fresh), ...(newRS ? [newRS] : [])];
     const nowMs = Date.now();

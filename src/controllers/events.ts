@@ -4,8 +4,8 @@
  * lastTimestamp instead of creating new Events. Recording never fails the caller.
  */
 import type { KubeObject } from '../api/types.js';
-import type { ObjectService } from '../hub/objects/object-service.js';
 import { nowTimestamp } from '../hub/objects/object-meta.js';
+import type { ObjectService } from '../hub/objects/object-service.js';
 import type { ResourceType } from '../hub/registry/resource-type.js';
 
 export type EventType = 'Normal' | 'Warning';

@@ -28,6 +28,8 @@ export const TAINT_DISK_PRESSURE = 'node.kubernetes.io/disk-pressure';
 export const TAINT_MEMORY_PRESSURE = 'node.kubernetes.io/memory-pressure';
 export const TAINT_PID_PRESSURE = 'node.kubernetes.io/pid-pressure';
 export const TAINT_NETWORK_UNAVAILABLE = 'node.kubernetes.io/network-unavailable';
+/** Minato's predictive cordon of a device whose link is weak (set by the node lifecycle controller). */
+export const TAINT_LINK_DEGRADED = 'minato.dev/link-degraded';
 
 export function tolerates(toleration: Toleration, taint: Taint): boolean {
   if (toleration.effect && toleration.effect !== taint.effect) return false;
@@ -60,7 +62,10 @@ export function firstUntoleratedTaint(
 }
 
 /** How many PreferNoSchedule taints the pod does not tolerate (a scheduling score, lower is better). */
-export function untoleratedPreferNoSchedule(taints: readonly Taint[], tolerations: readonly Toleration[]): number {
+export function untoleratedPreferNoSchedule(
+  taints: readonly Taint[],
+  tolerations: readonly Toleration[],
+): number {
   const relevant = tolerations.filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
   return taints.filter((t) => t.effect === 'PreferNoSchedule' && !toleratedBy(t, relevant)).length;
 }
@@ -73,12 +78,18 @@ export function untoleratedTaintReason(taint: Taint): string {
 /**
  * The tolerations the DaemonSet controller adds to its pods, so daemons keep running through node
  * trouble: not-ready and unreachable (NoExecute, no time limit), pressure and unschedulable
- * (NoSchedule), and network-unavailable for host-network pods.
+ * (NoSchedule), and network-unavailable for host-network pods. Like a cordon, Minato's
+ * link-degraded taint does not keep fleet daemons off a device either.
  */
-export function withDaemonTolerations(tolerations: readonly Toleration[], hostNetwork: boolean): Toleration[] {
+export function withDaemonTolerations(
+  tolerations: readonly Toleration[],
+  hostNetwork: boolean,
+): Toleration[] {
   const out = [...tolerations];
   const add = (key: string, effect: TaintEffect) => {
-    if (out.some((t) => t.key === key && t.operator === 'Exists' && t.effect === effect && !t.tolerationSeconds))
+    if (
+      out.some((t) => t.key === key && t.operator === 'Exists' && t.effect === effect && !t.tolerationSeconds)
+    )
       return;
     const i = out.findIndex((t) => t.key === key && t.effect === effect);
     const toleration: Toleration = { key, operator: 'Exists', effect };
@@ -91,6 +102,7 @@ export function withDaemonTolerations(tolerations: readonly Toleration[], hostNe
   add(TAINT_MEMORY_PRESSURE, 'NoSchedule');
   add(TAINT_PID_PRESSURE, 'NoSchedule');
   add(TAINT_UNSCHEDULABLE, 'NoSchedule');
+  add(TAINT_LINK_DEGRADED, 'NoSchedule');
   if (hostNetwork) add(TAINT_NETWORK_UNAVAILABLE, 'NoSchedule');
   return out;
 }

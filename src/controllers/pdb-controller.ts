@@ -8,7 +8,7 @@
  * (their desiredNumberScheduled; upstream has no such finder) and custom resources with a scale
  * subresource.
  */
-import { parseApiVersion, type KubeObject } from '../api/types.js';
+import { type KubeObject, parseApiVersion } from '../api/types.js';
 import type { ObjectService } from '../hub/objects/object-service.js';
 import type { ResourceType } from '../hub/registry/resource-type.js';
 import { deepEqual } from '../hub/schema/validate.js';
@@ -16,8 +16,8 @@ import { EventRecorder } from './events.js';
 import { WorkQueue } from './work-queue.js';
 import {
   asStored,
-  type Condition,
   CONTROLLER_MANAGER,
+  type Condition,
   controllerRef,
   isConflict,
   isPodReady,
@@ -85,7 +85,8 @@ export class DisruptionController {
       ['apps', 'daemonsets'],
     ] as const) {
       const type = r.lookup(group, 'v1', plural);
-      if (type) this.stops.push(this.objects.watch(type, undefined, {}, (e) => this.enqueueNamespace(e.object)));
+      if (type)
+        this.stops.push(this.objects.watch(type, undefined, {}, (e) => this.enqueueNamespace(e.object)));
     }
   }
 
@@ -121,7 +122,9 @@ export class DisruptionController {
     const pdb = this.objects.find(this.pdbType, namespace, name);
     if (!pdb || pdb.metadata.deletionTimestamp) return;
     const selector = pdb.spec?.selector === undefined ? undefined : labelSelectorOf(pdb.spec.selector);
-    const pods = selector ? this.objects.list(this.podType, namespace).items.filter((p) => selects(selector, p)) : [];
+    const pods = selector
+      ? this.objects.list(this.podType, namespace).items.filter((p) => selects(selector, p))
+      : [];
     let numbers: BudgetNumbers;
     try {
       numbers = budgetNumbers(pdb.spec ?? {}, pods, () => this.expectedScale(pdb, pods));
@@ -178,7 +181,8 @@ export class DisruptionController {
       const owner = controllerRef(rs);
       if (owner?.kind === 'Deployment') {
         const d = this.objects.find(r.lookup('apps', 'v1', 'deployments')!, namespace, owner.name);
-        if (d && d.metadata.uid === owner.uid) return { uid: d.metadata.uid!, scale: Number(d.spec?.replicas ?? 1) };
+        if (d && d.metadata.uid === owner.uid)
+          return { uid: d.metadata.uid!, scale: Number(d.spec?.replicas ?? 1) };
       }
       return { uid: rs.metadata.uid!, scale: Number(rs.spec?.replicas ?? 1) };
     }
@@ -198,12 +202,18 @@ export class DisruptionController {
   }
 
   private async writeStatus(pdb: KubeObject, numbers: BudgetNumbers & { failure?: string }): Promise<void> {
-    const entry = this.objects.store.get(this.objects.keyOf(this.pdbType, pdb.metadata.namespace, pdb.metadata.name!));
+    const entry = this.objects.store.get(
+      this.objects.keyOf(this.pdbType, pdb.metadata.namespace, pdb.metadata.name!),
+    );
     if (!entry || entry.object.metadata.uid !== pdb.metadata.uid) return;
     const current = entry.object;
     const generation = pdb.metadata.generation ?? 1;
-    const conditions = ((current.status?.conditions ?? []) as Condition[]).filter((c) => c.type !== 'DisruptionAllowed');
-    const previous = ((current.status?.conditions ?? []) as Condition[]).find((c) => c.type === 'DisruptionAllowed');
+    const conditions = ((current.status?.conditions ?? []) as Condition[]).filter(
+      (c) => c.type !== 'DisruptionAllowed',
+    );
+    const previous = ((current.status?.conditions ?? []) as Condition[]).find(
+      (c) => c.type === 'DisruptionAllowed',
+    );
     const allowed = numbers.disruptionsAllowed > 0 && !numbers.failure;
     const status: Condition['status'] = allowed ? 'True' : 'False';
     const reason = numbers.failure ? 'SyncFailed' : allowed ? 'SufficientPods' : 'InsufficientPods';
@@ -211,7 +221,8 @@ export class DisruptionController {
       type: 'DisruptionAllowed',
       status,
       observedGeneration: generation,
-      lastTransitionTime: previous?.status === status && previous.lastTransitionTime ? previous.lastTransitionTime : now(),
+      lastTransitionTime:
+        previous?.status === status && previous.lastTransitionTime ? previous.lastTransitionTime : now(),
       reason,
       message: numbers.failure ?? '',
     };

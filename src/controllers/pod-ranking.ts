@@ -81,6 +81,7 @@ export function ranksByCoLocation(pods: KubeObject[], related: KubeObject[]): Ma
     if (node) perNode.set(node, (perNode.get(node) ?? 0) + 1);
   }
   const ranks = new Map<string, number>();
-  for (const p of pods) ranks.set(p.metadata.name!, p.spec?.nodeName ? (perNode.get(p.spec.nodeName) ?? 0) : 0);
+  for (const p of pods)
+    ranks.set(p.metadata.name!, p.spec?.nodeName ? (perNode.get(p.spec.nodeName) ?? 0) : 0);
   return ranks;
 }

@@ -88,7 +88,8 @@ export function podRequests(pod: KubeObject): ResourceList {
   const init: ResourceList = {};
   for (const c of (spec.initContainers ?? []) as Record<string, unknown>[]) {
     const requests = containerRequests(c);
-    if (c.restartPolicy === 'Always') addInto(sum, requests); // sidecars run alongside
+    if (c.restartPolicy === 'Always')
+      addInto(sum, requests); // sidecars run alongside
     else maxInto(init, requests);
   }
   maxInto(sum, init);

@@ -5,15 +5,15 @@
  */
 import type { KubeObject } from '../api/types.js';
 import type { ObjectService } from '../hub/objects/object-service.js';
-import { deepEqual } from '../hub/schema/validate.js';
 import type { ResourceType } from '../hub/registry/resource-type.js';
+import { deepEqual } from '../hub/schema/validate.js';
 import { EventRecorder } from './events.js';
 import { rankPodsForDeletion, ranksByCoLocation } from './pod-ranking.js';
 import { WorkQueue } from './work-queue.js';
 import {
   asStored,
-  type Condition,
   CONTROLLER_MANAGER,
+  type Condition,
   controllerRef,
   isConflict,
   isNotFound,
@@ -69,7 +69,8 @@ export class ReplicaSetController {
     const ref = controllerRef(pod);
     const ns = pod.metadata.namespace!;
     if (ref) {
-      if (ref.kind === 'ReplicaSet' && ref.apiVersion.startsWith('apps/')) this.queue.add(`${ns}/${ref.name}`);
+      if (ref.kind === 'ReplicaSet' && ref.apiVersion.startsWith('apps/'))
+        this.queue.add(`${ns}/${ref.name}`);
       return;
     }
     // An orphan: every ReplicaSet that might adopt it.
@@ -131,14 +132,18 @@ export class ReplicaSetController {
   }
 
   private async setOwner(pod: KubeObject, rs: KubeObject, adopt: boolean): Promise<KubeObject | undefined> {
-    const entry = this.objects.store.get(this.objects.keyOf(this.podType, pod.metadata.namespace, pod.metadata.name!));
+    const entry = this.objects.store.get(
+      this.objects.keyOf(this.podType, pod.metadata.namespace, pod.metadata.name!),
+    );
     if (!entry || entry.object.metadata.uid !== pod.metadata.uid) return undefined;
     const next = structuredClone(entry.object);
     const others = (next.metadata.ownerReferences ?? []).filter((r) => r.uid !== rs.metadata.uid);
     next.metadata.ownerReferences = adopt ? [...others, ownerReferenceTo(rs)] : others;
     if (next.metadata.ownerReferences.length === 0) delete next.metadata.ownerReferences;
     try {
-      const result = await this.objects.commitUpdate(this.podType, entry, next, { fieldManager: CONTROLLER_MANAGER });
+      const result = await this.objects.commitUpdate(this.podType, entry, next, {
+        fieldManager: CONTROLLER_MANAGER,
+      });
       return result.object;
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -153,10 +158,10 @@ export class ReplicaSetController {
       if (error) throw error;
     } else if (diff > 0) {
       const count = Math.min(diff, BURST_REPLICAS);
-      const victims = rankPodsForDeletion(active, ranksByCoLocation(active, this.relatedPods(rs, active))).slice(
-        0,
-        count,
-      );
+      const victims = rankPodsForDeletion(
+        active,
+        ranksByCoLocation(active, this.relatedPods(rs, active)),
+      ).slice(0, count);
       const results = await Promise.allSettled(victims.map((p) => this.deletePod(rs, p)));
       const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
       if (failed) throw failed.reason;
@@ -217,7 +222,9 @@ export class ReplicaSetController {
   }
 
   private async updateStatus(rs: KubeObject, manageError: unknown, diff: number): Promise<void> {
-    const entry = this.objects.store.get(this.objects.keyOf(this.rsType, rs.metadata.namespace, rs.metadata.name!));
+    const entry = this.objects.store.get(
+      this.objects.keyOf(this.rsType, rs.metadata.namespace, rs.metadata.name!),
+    );
     if (!entry || entry.object.metadata.uid !== rs.metadata.uid) return;
     const current = entry.object;
     // Count from what the store holds now, including the pods this pass created or deleted.
@@ -249,7 +256,7 @@ export class ReplicaSetController {
     if (fullyLabeled.length) status.fullyLabeledReplicas = fullyLabeled.length;
     if (ready.length) status.readyReplicas = ready.length;
     if (available.length) status.availableReplicas = available.length;
-    if (current.metadata.generation) status.observedGeneration = current.metadata.generation;
+    if (rs.metadata.generation) status.observedGeneration = rs.metadata.generation;
     if (conditions.length) status.conditions = conditions;
     if (!deepEqual(asStored(status), current.status ?? {})) {
       const next = structuredClone(current);

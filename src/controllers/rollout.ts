@@ -21,7 +21,14 @@ const ROLLBACK_TO = 'deprecated.deployment.rollback.to';
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /** Deployment annotations that are not copied to its ReplicaSets. */
-const NOT_COPIED = new Set([LAST_APPLIED, REVISION, REVISION_HISTORY, DESIRED_REPLICAS, MAX_REPLICAS, ROLLBACK_TO]);
+const NOT_COPIED = new Set([
+  LAST_APPLIED,
+  REVISION,
+  REVISION_HISTORY,
+  DESIRED_REPLICAS,
+  MAX_REPLICAS,
+  ROLLBACK_TO,
+]);
 
 /** progressDeadlineSeconds at this value means "no deadline". */
 const MAX_INT32 = 2147483647;
@@ -112,7 +119,9 @@ export function maxRevision(list: KubeObject[]): number {
 
 /** The ReplicaSet running the deployment's current template (the oldest such, if several). */
 export function findNewReplicaSet(d: KubeObject, list: KubeObject[]): KubeObject | undefined {
-  return [...list].sort(byCreation).find((rs) => templatesEqualIgnoringHash(rs.spec?.template, d.spec?.template));
+  return [...list]
+    .sort(byCreation)
+    .find((rs) => templatesEqualIgnoringHash(rs.spec?.template, d.spec?.template));
 }
 
 /** The share of a replica count change a ReplicaSet takes in proportional scaling. */
@@ -134,7 +143,11 @@ export function proportion(rs: KubeObject, d: KubeObject, toAdd: number, added: 
 }
 
 /** How many replicas the new ReplicaSet should have now. */
-export function newRSNewReplicas(d: KubeObject, allRSs: (KubeObject | undefined)[], newRS: KubeObject): number {
+export function newRSNewReplicas(
+  d: KubeObject,
+  allRSs: (KubeObject | undefined)[],
+  newRS: KubeObject,
+): number {
   if (!isRollingUpdate(d)) return desiredReplicas(d);
   const current = sumSpecReplicas(allRSs);
   const maxTotal = desiredReplicas(d) + maxSurge(d);
@@ -190,7 +203,10 @@ export function planOldReplicaSetScaleDown(
 }
 
 /** The one active ReplicaSet, or the newest when none is active; undefined when several are. */
-export function findActiveOrLatest(newRS: KubeObject | undefined, oldRSs: KubeObject[]): KubeObject | undefined {
+export function findActiveOrLatest(
+  newRS: KubeObject | undefined,
+  oldRSs: KubeObject[],
+): KubeObject | undefined {
   if (!newRS && oldRSs.length === 0) return undefined;
   const newestFirst = [...oldRSs].sort((a, b) => byCreation(b, a));
   const active = activeReplicaSets([...newestFirst, newRS]);
@@ -212,7 +228,11 @@ export function isSaturated(d: KubeObject, rs: KubeObject | undefined): boolean 
  * name. During a rolling update with several active ReplicaSets the change is shared out in
  * proportion to their sizes, larger first; leftovers go to the largest.
  */
-export function planScale(d: KubeObject, newRS: KubeObject | undefined, oldRSs: KubeObject[]): Map<string, number> {
+export function planScale(
+  d: KubeObject,
+  newRS: KubeObject | undefined,
+  oldRSs: KubeObject[],
+): Map<string, number> {
   const plan = new Map<string, number>();
   const want = desiredReplicas(d);
   const single = findActiveOrLatest(newRS, oldRSs);
@@ -278,7 +298,11 @@ export function replicasAnnotationsNeedUpdate(rs: KubeObject, desired: number, m
 
 export function setReplicasAnnotations(rs: KubeObject, desired: number, max: number): boolean {
   if (!replicasAnnotationsNeedUpdate(rs, desired, max)) return false;
-  rs.metadata.annotations = { ...rs.metadata.annotations, [DESIRED_REPLICAS]: String(desired), [MAX_REPLICAS]: String(max) };
+  rs.metadata.annotations = {
+    ...rs.metadata.annotations,
+    [DESIRED_REPLICAS]: String(desired),
+    [MAX_REPLICAS]: String(max),
+  };
   return true;
 }
 
@@ -337,7 +361,13 @@ export function calculateStatus(
         )
       : setCondition(
           status.conditions,
-          condition('Available', 'False', REASON.minUnavailable, 'Deployment does not have minimum availability.', at),
+          condition(
+            'Available',
+            'False',
+            REASON.minUnavailable,
+            'Deployment does not have minimum availability.',
+            at,
+          ),
         );
   return status;
 }
@@ -393,12 +423,18 @@ export function rolloutStatus(
       const msg = newRS
         ? `ReplicaSet "${newRS.metadata.name}" has successfully progressed.`
         : `Deployment "${name}" has successfully progressed.`;
-      s.conditions = setCondition(s.conditions, condition('Progressing', 'True', REASON.newRSAvailable, msg, at));
+      s.conditions = setCondition(
+        s.conditions,
+        condition('Progressing', 'True', REASON.newRSAvailable, msg, at),
+      );
     } else if (deploymentProgressing(d, s)) {
-      const msg = newRS ? `ReplicaSet "${newRS.metadata.name}" is progressing.` : `Deployment "${name}" is progressing.`;
+      const msg = newRS
+        ? `ReplicaSet "${newRS.metadata.name}" is progressing.`
+        : `Deployment "${name}" is progressing.`;
       const next = condition('Progressing', 'True', REASON.rsUpdated, msg, at);
       // Progress refreshes lastUpdateTime (the deadline counts from it); the transition time stays.
-      if (current?.status === 'True' && current.lastTransitionTime) next.lastTransitionTime = current.lastTransitionTime;
+      if (current?.status === 'True' && current.lastTransitionTime)
+        next.lastTransitionTime = current.lastTransitionTime;
       s.conditions = [...removeCondition(s.conditions, 'Progressing'), next];
     } else if (deploymentTimedOut(d, s, nowMs)) {
       const msg = newRS

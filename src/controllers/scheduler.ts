@@ -11,6 +11,7 @@ import type { KubeObject } from '../api/types.js';
 import type { ObjectService } from '../hub/objects/object-service.js';
 import type { ResourceType } from '../hub/registry/resource-type.js';
 import { EventRecorder } from './events.js';
+import { podRequests, type ResourceList } from './quantity.js';
 import { fitErrorMessage, LINK_QUALITY_ANNOTATION, NodeInfo, schedule } from './scheduling.js';
 import { WorkQueue } from './work-queue.js';
 import { type Condition, isConflict, isNotFound, isPodTerminal, now, splitKey } from './workload-util.js';
@@ -27,6 +28,7 @@ export interface SchedulerOptions {
 interface Placed {
   nodeName: string;
   pod: KubeObject;
+  requests: ResourceList;
 }
 
 export class Scheduler {
@@ -82,7 +84,9 @@ export class Scheduler {
     }
     if (pod.spec?.nodeName) {
       this.unschedulable.delete(key);
-      this.placed.set(key, { nodeName: pod.spec.nodeName, pod });
+      const known = this.placed.get(key);
+      if (!known || known.nodeName !== pod.spec.nodeName || known.pod.metadata.uid !== pod.metadata.uid)
+        this.placed.set(key, { nodeName: pod.spec.nodeName, pod, requests: podRequests(pod) });
       return;
     }
     if (!this.isOurs(pod)) return;
@@ -131,7 +135,8 @@ export class Scheduler {
     const infos = new Map<string, NodeInfo>();
     for (const node of this.objects.list(this.nodeType, undefined).items)
       infos.set(node.metadata.name!, new NodeInfo(node));
-    for (const { nodeName, pod } of this.placed.values()) infos.get(nodeName)?.addPod(pod);
+    for (const { nodeName, pod, requests } of this.placed.values())
+      infos.get(nodeName)?.addPod(pod, requests);
     return [...infos.values()];
   }
 
@@ -160,7 +165,7 @@ export class Scheduler {
       throw err;
     }
     this.unschedulable.delete(key);
-    this.placed.set(key, { nodeName: decision.node, pod });
+    this.placed.set(key, { nodeName: decision.node, pod, requests: podRequests(pod) });
     this.events.event(
       pod,
       'Normal',
@@ -171,26 +176,39 @@ export class Scheduler {
 
   /** pods/binding: spec.nodeName once, and PodScheduled=True. */
   private async bind(pod: KubeObject, nodeName: string): Promise<void> {
-    const entry = this.objects.store.get(this.objects.keyOf(this.podType, pod.metadata.namespace, pod.metadata.name!));
+    const entry = this.objects.store.get(
+      this.objects.keyOf(this.podType, pod.metadata.namespace, pod.metadata.name!),
+    );
     if (!entry || entry.object.metadata.uid !== pod.metadata.uid || entry.object.spec?.nodeName) return;
     const next = structuredClone(entry.object);
     next.spec.nodeName = nodeName;
-    const conditions = ((next.status?.conditions ?? []) as Condition[]).filter((c) => c.type !== 'PodScheduled');
+    const conditions = ((next.status?.conditions ?? []) as Condition[]).filter(
+      (c) => c.type !== 'PodScheduled',
+    );
     next.status = {
       ...next.status,
-      conditions: [...conditions, { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now() }],
+      conditions: [
+        ...conditions,
+        { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now() },
+      ],
     };
-    await this.objects.commitUpdate(this.podType, entry, next, { fieldManager: DEFAULT_SCHEDULER, subresource: 'binding' });
+    await this.objects.commitUpdate(this.podType, entry, next, {
+      fieldManager: DEFAULT_SCHEDULER,
+      subresource: 'binding',
+    });
   }
 
   private async markUnschedulable(key: string, pod: KubeObject, message: string): Promise<void> {
     this.unschedulable.set(key, pod.metadata.generation ?? 0);
     this.events.event(pod, 'Warning', 'FailedScheduling', message);
-    const entry = this.objects.store.get(this.objects.keyOf(this.podType, pod.metadata.namespace, pod.metadata.name!));
+    const entry = this.objects.store.get(
+      this.objects.keyOf(this.podType, pod.metadata.namespace, pod.metadata.name!),
+    );
     if (!entry) return;
     const conditions = (entry.object.status?.conditions ?? []) as Condition[];
     const current = conditions.find((c) => c.type === 'PodScheduled');
-    if (current?.status === 'False' && current.reason === 'Unschedulable' && current.message === message) return;
+    if (current?.status === 'False' && current.reason === 'Unschedulable' && current.message === message)
+      return;
     const next = structuredClone(entry.object);
     next.status = {
       ...next.status,
@@ -200,7 +218,8 @@ export class Scheduler {
           type: 'PodScheduled',
           status: 'False',
           lastProbeTime: null,
-          lastTransitionTime: current?.status === 'False' && current.lastTransitionTime ? current.lastTransitionTime : now(),
+          lastTransitionTime:
+            current?.status === 'False' && current.lastTransitionTime ? current.lastTransitionTime : now(),
           reason: 'Unschedulable',
           message,
         },

@@ -61,8 +61,8 @@ export class NodeInfo {
     return this.node.metadata.name!;
   }
 
-  addPod(pod: KubeObject): void {
-    const req = podRequests(pod);
+  /** Counts a pod on this node; `req` may be passed when already computed. */
+  addPod(pod: KubeObject, req: ResourceList = podRequests(pod)): void {
     for (const [k, v] of Object.entries(req)) this.requested[k] = (this.requested[k] ?? 0) + v;
     const nz = nonZeroRequests(req);
     this.nonZeroRequested.cpu += nz.cpu;
@@ -148,9 +148,15 @@ export function filterNode(pod: KubeObject, requests: ResourceList, info: NodeIn
 function insufficientResources(requests: ResourceList, info: NodeInfo): string[] {
   const allocatable = nodeAllocatable(info.node) ?? {};
   const reasons: string[] = [];
-  if (allocatable.pods !== undefined && info.podCount + 1 > allocatable.pods) reasons.push(REASON_TOO_MANY_PODS);
+  if (allocatable.pods !== undefined && info.podCount + 1 > allocatable.pods)
+    reasons.push(REASON_TOO_MANY_PODS);
   const ordered = ['cpu', 'memory', 'ephemeral-storage'];
-  const names = [...ordered, ...Object.keys(requests).filter((r) => !ordered.includes(r) && r !== 'pods').sort()];
+  const names = [
+    ...ordered,
+    ...Object.keys(requests)
+      .filter((r) => !ordered.includes(r) && r !== 'pods')
+      .sort(),
+  ];
   for (const name of names) {
     const want = requests[name] ?? 0;
     if (want <= 0) continue;
@@ -231,7 +237,11 @@ export interface ScheduleDecision {
   scores: NodeScore[];
 }
 
-export function schedule(pod: KubeObject, nodes: NodeInfo[], random: () => number = Math.random): ScheduleDecision {
+export function schedule(
+  pod: KubeObject,
+  nodes: NodeInfo[],
+  random: () => number = Math.random,
+): ScheduleDecision {
   const requests = podRequests(pod);
   const reasons = new Map<string, number>();
   const feasible: NodeInfo[] = [];

@@ -137,12 +137,31 @@ function fnv32a(bytes: Uint8Array, hash = 0x811c9dc5): number {
 }
 
 /**
+ * A template with nulls and empty objects/lists dropped: clients that serialise typed structs
+ * (kubectl's rollout undo sends `creationTimestamp: null`) must not make an equal template differ.
+ */
+export function canonicalTemplate(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonicalTemplate);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const c = canonicalTemplate(v);
+      if (c === null || c === undefined) continue;
+      if (typeof c === 'object' && Object.keys(c as object).length === 0) continue;
+      out[k] = c;
+    }
+    return out;
+  }
+  return value;
+}
+
+/**
  * The hash that names a template's ReplicaSet (`<deploy>-<hash>`) and labels its pods: FNV-1a of
  * the template's canonical JSON and the collision count, its decimal digits spelled in the
  * vowel-free alphabet Kubernetes uses so the result is a valid, unoffensive name part.
  */
 export function templateHash(template: unknown, collisionCount?: number): string {
-  let h = fnv32a(new TextEncoder().encode(stableStringify(template ?? {})));
+  let h = fnv32a(new TextEncoder().encode(stableStringify(canonicalTemplate(template ?? {}))));
   if (collisionCount !== undefined && collisionCount !== null) {
     const bytes = new Uint8Array(4);
     new DataView(bytes.buffer).setUint32(0, collisionCount >>> 0, true);
@@ -163,7 +182,7 @@ export function templatesEqualIgnoringHash(a: unknown, b: unknown): boolean {
     }
     return copy;
   };
-  return stableStringify(strip(a)) === stableStringify(strip(b));
+  return stableStringify(canonicalTemplate(strip(a))) === stableStringify(canonicalTemplate(strip(b)));
 }
 
 // ---- conditions ---------------------------------------------------------------------------

@@ -218,9 +218,18 @@ const pod: KindStrategy = {
     // Binding happens once, through pods/binding or at creation.
     if (old.spec?.nodeName && !obj.spec?.nodeName) obj.spec.nodeName = old.spec.nodeName;
   },
-  validate(obj, old) {
+  validate(obj, old, subresource) {
     const causes = validatePodSpec(obj.spec, 'spec');
     if (old) {
+      // A pod is bound to a node once, through pods/binding; it never moves.
+      const binding = subresource === 'binding' && !old.spec?.nodeName;
+      if (old.spec?.nodeName !== obj.spec?.nodeName && !binding) {
+        causes.push({
+          reason: 'FieldValueForbidden',
+          field: 'spec.nodeName',
+          message: 'Forbidden: a pod is bound once, through pods/binding',
+        });
+      }
       const changed = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
       const mutable = (spec: Record<string, unknown> | undefined) => {
         const {
@@ -229,6 +238,7 @@ const pod: KindStrategy = {
           activeDeadlineSeconds,
           tolerations,
           terminationGracePeriodSeconds,
+          nodeName,
           ...rest
         } = spec ?? {};
         const images = [containers, initContainers].map((list) =>

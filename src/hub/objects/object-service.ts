@@ -327,7 +327,7 @@ export class ObjectService {
     meta.generation = old.metadata.generation ?? 1;
     if (!options.subresource) strategy.prepareForUpdate?.(next, old, this.strategyContext());
     if (specOf(next) !== specOf(old)) meta.generation = (old.metadata.generation ?? 0) + 1;
-    this.validate(type, next, old, strategy);
+    this.validate(type, next, old, strategy, options.subresource);
     if (old.metadata.deletionTimestamp) {
       const added = (meta.finalizers ?? []).filter((f) => !(old.metadata.finalizers ?? []).includes(f));
       if (added.length > 0) {
@@ -517,10 +517,11 @@ export class ObjectService {
     obj: KubeObject,
     old: KubeObject | undefined,
     strategy: KindStrategy,
+    subresource?: string,
   ): void {
     const causes = [
       ...validateMetadata(obj, type, strategy.nameRule ?? 'subdomain'),
-      ...(strategy.validate?.(obj, old) ?? []),
+      ...(strategy.validate?.(obj, old, subresource) ?? []),
     ];
     if (causes.length > 0) throw invalid(type.kind, type.group, obj.metadata.name ?? '', causes);
   }

@@ -19,7 +19,7 @@ export interface KindStrategy {
   /** Carries over what an update may not change (e.g. allocated IPs); mutates `obj`. */
   prepareForUpdate?(obj: KubeObject, old: KubeObject, ctx: StrategyContext): void;
   /** Kind-specific validation; `old` is set on updates. */
-  validate?(obj: KubeObject, old: KubeObject | undefined): StatusCause[];
+  validate?(obj: KubeObject, old: KubeObject | undefined, subresource?: string): StatusCause[];
   /** Whether changing this part of the object bumps metadata.generation (default: anything but metadata/status). */
   bumpsGeneration?: boolean;
 }
