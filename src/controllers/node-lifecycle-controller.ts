@@ -1,4 +1,5 @@
 import type { KubeObject } from '../api/types.js';
+import { evictPod } from '../hub/objects/eviction.js';
 import type { ObjectService } from '../hub/objects/object-service.js';
 import type { ResourceType } from '../hub/registry/resource-type.js';
 import { WorkQueue } from './work-queue.js';
@@ -153,22 +154,16 @@ export class NodeLifecycleController {
     let held = false;
     for (const pod of this.podsOn(node.metadata.name!)) {
       if (pod.metadata.deletionTimestamp || isFleetPod(pod)) continue;
-      if (!this.budgetAllows(pod)) {
-        held = true;
-        continue;
+      try {
+        await evictPod(this.objects, pod);
+      } catch (err) {
+        // A budget holds this pod back for now; the node is looked at again soon.
+        if ((err as { code?: number }).code === 429) held = true;
+        else if ((err as { code?: number }).code !== 404 && (err as { code?: number }).code !== 409)
+          throw err;
       }
-      await this.evict(pod);
     }
     return held;
-  }
-
-  private budgetAllows(pod: KubeObject): boolean {
-    const pdbs = this.objects.list(this.type('policy', 'poddisruptionbudgets'), pod.metadata.namespace).items;
-    return pdbs.every((pdb) => {
-      const match = pdb.spec?.selector?.matchLabels as Record<string, string> | undefined;
-      const selected = match && Object.entries(match).every(([k, v]) => pod.metadata.labels?.[k] === v);
-      return !selected || Number(pdb.status?.disruptionsAllowed ?? 0) > 0;
-    });
   }
 
   private async evict(pod: KubeObject): Promise<void> {

@@ -20,6 +20,7 @@ import { ReplicaSetController } from '../controllers/replicaset-controller.js';
 import { Scheduler } from '../controllers/scheduler.js';
 import { ServiceAccountController } from '../controllers/serviceaccount-controller.js';
 import { TokenCleaner } from '../controllers/token-cleaner.js';
+import { createDashboard } from '../dashboard/server/dashboard.js';
 import { writeAdminKubeconfig } from '../pki/index.js';
 import { TunnelServer } from '../tunnel/tunnel-server.js';
 import { AuditLog } from './audit.js';
@@ -138,6 +139,13 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   });
   const authenticate = createAuthenticator(objects, serviceAccountTokens);
   const audit = new AuditLog({ path: join(options.dataDir, 'audit.log') });
+  // The operator dashboard at /dashboard/ (static files before sign-in; its data through the API as the user).
+  const dashboard = createDashboard({
+    dataDir: options.dataDir,
+    objects,
+    decide: (a) => authorizer.decide(a),
+    loopback: () => ({ host: loopbackHost(options.host), port: listeningPort, ca: pki.ca.certPem }),
+  });
   // The CA rides along in the chain so joining devices can pin it by hash (kubeadm's --discovery-token-ca-cert-hash).
   const server = createFrontDoor(
     {
@@ -152,10 +160,15 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       openapi: (path, query) => openapi.serve(path, query),
       openapiV2: (path, accept, ifNoneMatch) => openapiV2.serve(path, accept, ifNoneMatch),
       authenticate,
-      authorize: (user, method, url) => authorizer.authorize(user, method, url),
+      // The dashboard's endpoints check each ConfigMap / proxied watch themselves.
+      authorize: (user, method, url) => {
+        if (!dashboard.authorizesItself(method, url)) authorizer.authorize(user, method, url);
+      },
       onRequest: (req, res, user) => audit.observe(req, res, user, () => bodyOf(req)),
       isReady: () => true,
       tunnels,
+      dashboardAssets: (req, res, url) => dashboard.serveAsset(req, res, url),
+      extraRoutes: (req, res, url) => dashboard.route(req, res, url),
     },
   );
   await new Promise<void>((resolve, reject) => {
@@ -183,6 +196,12 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       await store.close();
     },
   };
+}
+
+/** The address the hub reaches itself on (the dashboard's watch stream calls the API as the user). */
+function loopbackHost(host: string | undefined): string {
+  if (!host || host === '0.0.0.0') return '127.0.0.1';
+  return host === '::' ? '::1' : host;
 }
 
 function urlHost(host: string | undefined): string {

@@ -42,6 +42,12 @@ export interface FrontDoorDeps {
   onRequest?: (req: IncomingMessage, res: ServerResponse, user: UserInfo | undefined) => void;
   /** Extra non-resource routes (e.g. the dashboard later); return true when handled. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
+  /**
+   * The dashboard's static files (GET/HEAD /dashboard/...), served BEFORE authentication because the
+   * sign-in page must load without a credential. Static assets only, never API data; return true when
+   * a file was served, false to let the request continue to authentication as usual.
+   */
+  dashboardAssets?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 }
 
 const users = new WeakMap<IncomingMessage, UserInfo>();
@@ -121,6 +127,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: FrontDoor
     return sendRaw(res, ready ? 200 : 503, ready ? 'ok' : 'not ready', 'text/plain; charset=utf-8');
   }
   if (path === '/version') return sendJson(res, 200, deps.version);
+  // Unauthenticated on purpose: the dashboard's sign-in page, scripts and styles (files only; see above).
+  const isAssetRequest = req.method === 'GET' || req.method === 'HEAD';
+  if (deps.dashboardAssets && isAssetRequest && (path === '/dashboard' || path.startsWith('/dashboard/'))) {
+    if (await deps.dashboardAssets(req, res, url)) return;
+  }
 
   let user: UserInfo | undefined;
   try {

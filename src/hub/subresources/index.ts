@@ -13,18 +13,17 @@ import {
   type KubeObject,
   methodNotAllowed,
   notFound,
-  tooManyRequests,
 } from '../../api/index.js';
 import type { JsonValue } from '../../api/types.js';
 import type { TunnelServer } from '../../tunnel/tunnel-server.js';
 import type { ServiceAccountTokens } from '../auth/service-account-tokens.js';
 import type { SubresourceHandler } from '../http/resource-handler.js';
 import { addWarnings, sendJson, successStatus } from '../http/respond.js';
+import { evictPod } from '../objects/eviction.js';
 import type { ObjectService } from '../objects/object-service.js';
 import { applyJsonPatch } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { mediaType, parseJson, readBody } from '../request/body.js';
-import { fromLabelSelectorObject, matchesLabels } from '../request/selectors.js';
 import { podLog } from './pod-log.js';
 import { serviceAccountToken } from './service-account-token.js';
 
@@ -147,18 +146,7 @@ function eviction(objects: ObjectService): SubresourceHandler {
     if (req.method !== 'POST') throw methodNotAllowed('evictions are created with POST');
     const body = await readObject();
     const pod = objects.get(type, namespace, name);
-    const pdbType = objects.registry.lookup('policy', 'v1', 'poddisruptionbudgets')!;
-    for (const pdb of objects.list(pdbType, namespace).items) {
-      const selector = pdb.spec?.selector;
-      if (!selector || !matchesLabels(fromLabelSelectorObject(selector), pod.metadata.labels)) continue;
-      const allowed = Number(pdb.status?.disruptionsAllowed ?? 0);
-      const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-      if (allowed <= 0 && !terminal) {
-        throw tooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.", 10);
-      }
-    }
-    const deleteOptions = isPlainObject(body.deleteOptions) ? body.deleteOptions : {};
-    await objects.delete(type, namespace, name, deleteOptions);
+    await evictPod(objects, pod, isPlainObject(body.deleteOptions) ? body.deleteOptions : {});
     sendJson(res, 201, successStatus({ name, kind: 'pods' }));
   };
 }
