@@ -7,6 +7,7 @@ import { ensureClusterInfo } from '../init/cluster-info.js';
 import { ensureJoinToken, validJoinTokens } from '../init/join-token.js';
 import { serverUrl } from '../init/phases.js';
 import { type FlagSpec, parseFlags, UsageError, usage } from './args.js';
+import { certsCommand } from './certs.js';
 import { encryptionCommand } from './encryption.js';
 import { INIT_FLAGS, initCommand, resolveHubConfig } from './init.js';
 import { nodeCommand } from './node.js';
@@ -74,6 +75,13 @@ async function up(argv: string[]): Promise<void> {
     await hub.stop();
     process.exit(0);
   };
+  process.on(
+    'SIGHUP',
+    () =>
+      void hub
+        .reloadCertificates()
+        .catch((err) => console.error(`minato: certificate reload failed: ${err.message}`)),
+  );
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
@@ -98,6 +106,10 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
     run: agentCommand,
     flags: AGENT_FLAGS,
     help: 'run this device as a node: join the hub, run its pods, keep them running offline',
+  },
+  certs: {
+    run: certsCommand,
+    help: 'renew: reissue the serving and admin certificates (hub reloads on SIGHUP)',
   },
   encryption: {
     run: encryptionCommand,

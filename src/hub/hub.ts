@@ -75,6 +75,8 @@ export interface RunningHub {
   caCertHash: string;
   caPem: string;
   objects: ObjectService;
+  /** Re-reads (and renews when due) the serving certificate without dropping connections. */
+  reloadCertificates(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -146,31 +148,29 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     decide: (a) => authorizer.decide(a),
     loopback: () => ({ host: loopbackHost(options.host), port: listeningPort, ca: pki.ca.certPem }),
   });
-  // The CA rides along in the chain so joining devices can pin it by hash (kubeadm's --discovery-token-ca-cert-hash).
-  const server = createFrontDoor(
-    {
-      key: pki.server.keyPem,
-      cert: `${pki.server.certPem.trim()}\n${pki.ca.certPem.trim()}\n`,
-      ca: pki.ca.certPem,
+  const tlsOf = (p: typeof pki) => ({
+    key: p.server.keyPem,
+    // The CA rides along in the chain so joining devices can pin it by hash (kubeadm's --discovery-token-ca-cert-hash).
+    cert: `${p.server.certPem.trim()}\n${p.ca.certPem.trim()}\n`,
+    ca: p.ca.certPem,
+  });
+  const server = createFrontDoor(tlsOf(pki), {
+    discovery,
+    resources,
+    version: KUBERNETES_VERSION,
+    openapi: (path, query) => openapi.serve(path, query),
+    openapiV2: (path, accept, ifNoneMatch) => openapiV2.serve(path, accept, ifNoneMatch),
+    authenticate,
+    // The dashboard's endpoints check each ConfigMap / proxied watch themselves.
+    authorize: (user, method, url) => {
+      if (!dashboard.authorizesItself(method, url)) authorizer.authorize(user, method, url);
     },
-    {
-      discovery,
-      resources,
-      version: KUBERNETES_VERSION,
-      openapi: (path, query) => openapi.serve(path, query),
-      openapiV2: (path, accept, ifNoneMatch) => openapiV2.serve(path, accept, ifNoneMatch),
-      authenticate,
-      // The dashboard's endpoints check each ConfigMap / proxied watch themselves.
-      authorize: (user, method, url) => {
-        if (!dashboard.authorizesItself(method, url)) authorizer.authorize(user, method, url);
-      },
-      onRequest: (req, res, user) => audit.observe(req, res, user, () => bodyOf(req)),
-      isReady: () => true,
-      tunnels,
-      dashboardAssets: (req, res, url) => dashboard.serveAsset(req, res, url),
-      extraRoutes: (req, res, url) => dashboard.route(req, res, url),
-    },
-  );
+    onRequest: (req, res, user) => audit.observe(req, res, user, () => bodyOf(req)),
+    isReady: () => true,
+    tunnels,
+    dashboardAssets: (req, res, url) => dashboard.serveAsset(req, res, url),
+    extraRoutes: (req, res, url) => dashboard.route(req, res, url),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
@@ -179,15 +179,27 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const url = `https://${urlHost(options.host)}:${listeningPort}`;
   const kubeconfigPath = await writeAdminKubeconfig(options.dataDir, url);
 
-  return {
+  // Renew the serving certificate well before it expires, without a restart.
+  const certificateCheck = setInterval(
+    () => void running.reloadCertificates().catch((err) => log(`pki: renewal failed: ${err}`)),
+    12 * 3600_000,
+  );
+  certificateCheck.unref();
+  const running: RunningHub = {
     url,
     port: listeningPort,
     kubeconfigPath,
     caCertHash: pki.caCertHash,
     caPem: pki.ca.certPem,
     objects,
+    async reloadCertificates() {
+      const fresh = await ensureCertificates(options.dataDir, options.advertise ?? [], log);
+      server.setSecureContext({ ...tlsOf(fresh), requestCert: true, rejectUnauthorized: false } as never);
+      log('pki: serving certificate reloaded');
+    },
     async stop() {
       clearInterval(compaction);
+      clearInterval(certificateCheck);
       for (const c of controllers) c.stop();
       tunnels.closeAll();
       await audit.close();
@@ -196,6 +208,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       await store.close();
     },
   };
+  return running;
 }
 
 /** The address the hub reaches itself on (the dashboard's watch stream calls the API as the user). */
