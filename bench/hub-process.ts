@@ -37,6 +37,8 @@ export interface HubProcess {
   /** The last output of the hub (stdout and stderr interleaved). */
   output(): string;
   alive(): boolean;
+  /** Whether the process exits within `ms` (true at once when it is already gone). */
+  exitsWithin(ms: number): Promise<boolean>;
   /** SIGTERM and wait (the hub closes its store; a CPU profile is written now); SIGKILL after graceMs. */
   stop(graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGKILL now, synchronously (for exit handlers). */
@@ -121,6 +123,14 @@ export async function startHubProcess(options: HubProcessOptions): Promise<HubPr
     command,
     output: () => out,
     alive: () => !gone,
+    exitsWithin: (ms) =>
+      new Promise<boolean>((done) => {
+        const timer = setTimeout(() => done(gone), ms);
+        void exited.then(() => {
+          clearTimeout(timer);
+          done(true);
+        });
+      }),
     async stop(graceMs = 15_000) {
       if (gone) return exited;
       process.kill(pid, 'SIGTERM');

@@ -94,6 +94,10 @@ const FLAGS: FlagSpec = {
     help: 'run the hub under node --cpu-prof and report where its CPU time goes per phase',
   },
   'keep-data': { type: 'boolean', help: 'keep the hub data directory (printed at the end)' },
+  'max-minutes': {
+    type: 'number',
+    help: 'give up (and stop the hub) when the run takes longer than this (default 30; --quick 5)',
+  },
   dir: { type: 'string', help: 'where the temporary hub data directory goes (default: the OS temp dir)' },
   out: { type: 'string', help: 'where hub.json and hub.svg are written (default bench/out)' },
 };
@@ -105,6 +109,7 @@ export function help(): string {
 
 interface Options extends HubConfig {
   keepData: boolean;
+  maxMinutes: number;
   dir: string;
   out: string;
 }
@@ -136,6 +141,7 @@ function options(argv: string[]): Options {
     quick,
     profile: f.profile === true,
     keepData: f['keep-data'] === true,
+    maxMinutes: num('max-minutes', 30, 5),
     dir: resolve(String(f.dir ?? os.tmpdir())),
     out: resolve(String(f.out ?? DEFAULT_OUT)),
   };
@@ -146,27 +152,35 @@ function options(argv: string[]): Options {
   return o;
 }
 
+/** Exit code of the re-run shell when it may not raise the limit. */
+const CANNOT_RAISE = 75;
+
 /**
- * The hub inherits our open-file limit and each watch costs a descriptor on both sides. When the soft
- * limit is too low but the hard one allows it, rerun ourselves under a raised limit; otherwise say
- * how many watches fit. Returns true when a child run took over.
+ * The hub inherits our open-file limit and each watch costs a descriptor on both sides. Node raises
+ * its soft limit to the hard one at start, so a shortfall means the hard limit is too low: try to
+ * rerun ourselves under `ulimit -n` (allowed for root or where the system permits), else say how
+ * many watches fit and go on with those. Returns true when a child run took over.
  */
 async function ensureFileLimit(o: Options, argv: string[]): Promise<boolean> {
   const need = o.watchers + o.concurrency + 512;
   const limit = openFileLimit();
   if (!Number.isFinite(limit.soft) || limit.soft >= need) return false;
-  if (limit.hard >= need && !process.env[FD_ENV]) {
+  if (!process.env[FD_ENV]) {
     note(
-      `open-file limit ${limit.soft} is below the ${need} this run needs; rerunning with ulimit -n ${need} (hard limit ${limit.hard})`,
+      `open-file limit ${limit.soft} (hard ${limit.hard}) is below the ${need} this run needs; trying ulimit -n ${need}`,
     );
     const script = fileURLToPath(new URL('./main.js', import.meta.url));
     const child = spawn(
       '/bin/sh',
-      ['-c', `ulimit -n ${need} && exec "$0" "$@"`, process.execPath, script, 'hub', ...argv],
-      {
-        stdio: 'inherit',
-        env: { ...process.env, [FD_ENV]: '1' },
-      },
+      [
+        '-c',
+        `ulimit -n ${need} 2>/dev/null || exit ${CANNOT_RAISE}; exec "$0" "$@"`,
+        process.execPath,
+        script,
+        'hub',
+        ...argv,
+      ],
+      { stdio: 'inherit', env: { ...process.env, [FD_ENV]: '1' } },
     );
     // Ctrl-C reaches the child through the process group; we only wait for it.
     const ignore = () => {};
@@ -175,12 +189,16 @@ async function ensureFileLimit(o: Options, argv: string[]): Promise<boolean> {
     const code = await new Promise<number>((done) =>
       child.once('exit', (c, s) => done(c ?? (s ? 128 + (os.constants.signals[s] ?? 1) : 1))),
     );
-    process.exitCode = code;
-    return true;
+    process.off('SIGINT', ignore);
+    process.off('SIGTERM', ignore);
+    if (code !== CANNOT_RAISE) {
+      process.exitCode = code;
+      return true;
+    }
   }
   const fit = Math.max(1, limit.soft - o.concurrency - 512);
   note(
-    `open-file limit: soft ${limit.soft}, hard ${limit.hard}; ${o.watchers} watches need about ${need}. ` +
+    `open-file limit: soft ${limit.soft}, hard ${limit.hard}, and it may not be raised here; ${o.watchers} watches need about ${need}. ` +
       `Running with ${fit} watches instead; raise the limit (ulimit -n ${need}) for the full figure.`,
   );
   o.watchers = fit;
@@ -557,7 +575,8 @@ class HubBenchmark {
       onProgress: (text) => this.progress.update(text),
     });
     try {
-      const hubRssBeforeBytes = this.rss();
+      // Let the heap give back what the big lists used, so the watches' own memory shows.
+      const hubRssBeforeBytes = await this.phase('settle', () => this.settledRss());
       const connect = await this.phase(`open ${formatInt(o.watchers)} watches`, () => fanout.connect());
       const hubRssAfterConnectBytes = this.rss();
       this.progress.done(
@@ -608,6 +627,18 @@ class HubBenchmark {
     }
   }
 
+  /** Waits (up to 10 s) until the hub's RSS changes by less than 1% in a second; returns it. */
+  private async settledRss(): Promise<number> {
+    let last = this.rss();
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const now = this.rss();
+      if (Math.abs(now - last) < last * 0.01) return now;
+      last = now;
+    }
+    return last;
+  }
+
   /** Cuts the hub's CPU profile at our phase boundaries and keeps the file next to the results. */
   private summarizeProfile(dir: string): HubResults['profile'] {
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
@@ -655,6 +686,15 @@ export async function run(argv: string[]): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   process.once('exit', () => bench.hubProcess?.killNow());
+  // A hub that got very slow must not keep the machine busy for hours.
+  const watchdog = setTimeout(() => {
+    process.stderr.write(
+      `\nbench: the run took longer than --max-minutes ${o.maxMinutes}; stopping the hub and giving up\n`,
+    );
+    cleanup();
+    process.exit(1);
+  }, o.maxMinutes * 60_000);
+  watchdog.unref();
   const command = `npm run bench -- hub${argv.length ? ` ${argv.join(' ')}` : ''}`;
   try {
     const results = await bench.run(command);
@@ -670,10 +710,12 @@ export async function run(argv: string[]): Promise<void> {
     if (o.keepData) note(`hub data kept in ${work}`);
   } catch (err) {
     const hub = bench.hubProcess;
-    if (hub && !hub.alive())
+    if (hub && (await hub.exitsWithin(500))) {
       note(`the hub process exited during the run; its last output:\n${hub.output().slice(-3000)}`);
+    }
     throw err;
   } finally {
+    clearTimeout(watchdog);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     cleanup();

@@ -58,14 +58,15 @@ export function sampleProcess(pid: number): ProcSample {
 }
 
 /**
- * CPU time all processes on the machine have used since boot (everything but idle and iowait), in
- * seconds; the difference over a phase minus the hub's and our own share is what other work took.
+ * CPU time all processes on the machine have spent in user and system mode since boot, in seconds;
+ * over a phase, minus the hub's and our own share, it is what other work took. Interrupt time is left
+ * out: loopback traffic is processed there and belongs to the hub and the client, not to others.
  */
 export function machineBusyCpuSeconds(): number {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
-    const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
-    return (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) / ticksPerSecond();
+    const [, user, nice, system] = line.trim().split(/\s+/).map(Number);
+    return (user! + nice! + system!) / ticksPerSecond();
   } catch {
     return Number.NaN;
   }

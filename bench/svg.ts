@@ -181,7 +181,7 @@ export interface XYPanelOptions {
 
 export function xyPanel(o: XYPanelOptions): Panel {
   const plotHeight = 220;
-  const legendRows = Math.ceil(o.series.length / 3);
+  const legendRows = Math.ceil(o.series.length / 2);
   const markerRows = o.markersX && o.markersX.length > 0 ? 3 : 0;
   const height = 34 + legendRows * 16 + markerRows * 12 + plotHeight + 44;
   return {
@@ -195,8 +195,8 @@ export function xyPanel(o: XYPanelOptions): Panel {
       let y = y0 + 34;
       o.series.forEach((s, i) => {
         const color = s.color ?? PALETTE[i % PALETTE.length]!;
-        const lx = left + (i % 3) * ((right - left) / 3);
-        const ly = y + Math.floor(i / 3) * 16;
+        const lx = left + (i % 2) * ((right - left) / 2);
+        const ly = y + Math.floor(i / 2) * 16;
         parts.push(`<rect x="${r(lx)}" y="${r(ly)}" width="14" height="4" fill="${color}"/>`);
         parts.push(text(lx + 20, ly + 6, s.label, 'font-size="11" fill="#333"'));
       });
@@ -243,13 +243,15 @@ export function xyPanel(o: XYPanelOptions): Panel {
         );
         parts.push(text(right + 4, sy(g.value) + 4, g.label, 'font-size="10" fill="#666"'));
       }
-      (o.markersX ?? []).forEach((m, i) => {
+      let labelled = 0;
+      for (const m of o.markersX ?? []) {
         const x = sx(m.value);
         parts.push(
           `<line x1="${r(x)}" y1="${r(plotTop)}" x2="${r(x)}" y2="${r(plotBottom)}" stroke="#bbb" stroke-dasharray="4,3"/>`,
         );
-        parts.push(text(x + 2, plotTop - 4 - (i % 3) * 12, m.label, 'font-size="10" fill="#777"'));
-      });
+        if (m.label)
+          parts.push(text(x + 2, plotTop - 4 - (labelled++ % 3) * 12, m.label, 'font-size="10" fill="#777"'));
+      }
       o.series.forEach((s, i) => {
         const color = s.color ?? PALETTE[i % PALETTE.length]!;
         const pts: string[] = [];
@@ -326,7 +328,8 @@ export function svgDocument(title: string, subtitle: string, panels: Panel[], wi
   }
   const height = y + 10;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${r(height)}" viewBox="0 0 ${width} ${r(height)}" ${FONT}>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${r(height)}" viewBox="0 0 ${width} ${r(height)}" role="img" ${FONT}>`,
+    `<title>${escapeXml(`${title}: ${subtitle}`)}</title>`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     text(16, 26, title, 'font-size="19" font-weight="700" fill="#111"'),
     text(16, 44, subtitle, 'font-size="12" fill="#666"'),

@@ -70,7 +70,7 @@ export interface RawReply {
 
 export class KubeClient {
   readonly server: string;
-  private readonly agent: Agent;
+  private agent: Agent;
   private readonly timeoutMs: number;
   private readonly baseHeaders: Record<string, string>;
   private readonly openSockets = new Set<Socket>();
@@ -84,17 +84,21 @@ export class KubeClient {
     if (url.protocol !== 'https:') throw new Error(`the hub URL must start with https://, got ${options.server}`);
     this.server = url.origin;
     this.timeoutMs = options.timeoutMs ?? 15_000;
-    this.agent = new Agent({
-      ca: options.caPem,
-      cert: options.certPem,
-      key: options.keyPem,
-      keepAlive: true,
-      keepAliveMsecs: options.tcpKeepAliveMs ?? 30_000,
-      maxFreeSockets: 2,
-      scheduling: 'lifo',
-    });
+    this.agent = this.newAgent();
     this.baseHeaders = { 'user-agent': options.userAgent ?? 'minato-client' };
     if (options.token) this.baseHeaders.authorization = `Bearer ${options.token}`;
+  }
+
+  /**
+   * Switches to a new client certificate (rotation) without a restart: new connections use it,
+   * pooled idle ones are dropped, requests in flight finish on the old one.
+   */
+  setClientCertificate(certPem: string, keyPem: string): void {
+    const old = this.agent;
+    this.options.certPem = certPem;
+    this.options.keyPem = keyPem;
+    this.agent = this.newAgent();
+    old.destroy();
   }
 
   get<T = KubeObject>(path: string, options: CallOptions = {}): Promise<T> {
@@ -227,6 +231,18 @@ export class KubeClient {
     this.closed = true;
     this.agent.destroy();
     this.resetConnections();
+  }
+
+  private newAgent(): Agent {
+    return new Agent({
+      ca: this.options.caPem,
+      cert: this.options.certPem,
+      key: this.options.keyPem,
+      keepAlive: true,
+      keepAliveMsecs: this.options.tcpKeepAliveMs ?? 30_000,
+      maxFreeSockets: 2,
+      scheduling: 'lifo',
+    });
   }
 
   private track(socket: Socket): void {

@@ -36,7 +36,6 @@ export function checkTokenFormat(token: string): void {
 
 export async function bootstrapCredentials(options: BootstrapOptions): Promise<{ certPem: string; keyPem: string }> {
   checkTokenFormat(options.token);
-  const log = options.log ?? (() => {});
   const client = new KubeClient({
     server: options.server,
     caPem: options.caPem,
@@ -45,40 +44,52 @@ export async function bootstrapCredentials(options: BootstrapOptions): Promise<{
     userAgent: 'minato-agent/bootstrap',
   });
   try {
-    const { csrPem, keyPem } = await createCertificateRequest({
-      commonName: nodeUserName(options.nodeName),
-      organizations: ['system:nodes'],
-    });
-    const body = {
-      apiVersion: 'certificates.k8s.io/v1',
-      kind: 'CertificateSigningRequest',
-      metadata: { generateName: 'node-csr-' },
-      spec: {
-        request: Buffer.from(csrPem, 'utf8').toString('base64'),
-        signerName: 'kubernetes.io/kube-apiserver-client-kubelet',
-        usages: ['digital signature', 'client auth'],
-      },
-    };
-    let created: KubeObject;
-    try {
-      created = await client.create(CSR_PATH, body);
-    } catch (err) {
-      throw explain(err, 'submitting the certificate signing request');
-    }
-    const name = created.metadata.name!;
-    log(`join: submitted CertificateSigningRequest ${name}; waiting for the hub to issue the certificate`);
-    const certificate = await waitForCertificate(client, name, created, options);
-    return { certPem: certificate, keyPem };
+    return await requestNodeCertificate(client, options);
   } finally {
     client.close();
   }
+}
+
+/**
+ * Submits a CSR for system:node:NAME with `client` (a bootstrap token, or the node's current
+ * certificate when renewing) and waits until the hub issues it.
+ */
+export async function requestNodeCertificate(
+  client: KubeClient,
+  options: Pick<BootstrapOptions, 'nodeName' | 'issueTimeoutMs' | 'pollIntervalMs' | 'log'>,
+): Promise<{ certPem: string; keyPem: string }> {
+  const log = options.log ?? (() => {});
+  const { csrPem, keyPem } = await createCertificateRequest({
+    commonName: nodeUserName(options.nodeName),
+    organizations: ['system:nodes'],
+  });
+  const body = {
+    apiVersion: 'certificates.k8s.io/v1',
+    kind: 'CertificateSigningRequest',
+    metadata: { generateName: 'node-csr-' },
+    spec: {
+      request: Buffer.from(csrPem, 'utf8').toString('base64'),
+      signerName: 'kubernetes.io/kube-apiserver-client-kubelet',
+      usages: ['digital signature', 'client auth'],
+    },
+  };
+  let created: KubeObject;
+  try {
+    created = await client.create(CSR_PATH, body);
+  } catch (err) {
+    throw explain(err, 'submitting the certificate signing request');
+  }
+  const name = created.metadata.name!;
+  log(`join: submitted CertificateSigningRequest ${name}; waiting for the hub to issue the certificate`);
+  const certificate = await waitForCertificate(client, name, created, options);
+  return { certPem: certificate, keyPem };
 }
 
 async function waitForCertificate(
   client: KubeClient,
   name: string,
   first: KubeObject,
-  options: BootstrapOptions,
+  options: Pick<BootstrapOptions, 'issueTimeoutMs' | 'pollIntervalMs'>,
 ): Promise<string> {
   const timeoutMs = options.issueTimeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;

@@ -13,6 +13,7 @@ import {
   readFileSync,
   readSync,
   renameSync,
+  rmSync,
   statSync,
   writeSync,
 } from 'node:fs';
@@ -26,15 +27,25 @@ export interface LogOptions {
   sinceTime?: string;
   timestamps?: boolean;
   limitBytes?: number;
+  /** The run before the last restart. */
+  previous?: boolean;
 }
 
 export const DEFAULT_MAX_LOG_BYTES = 1024 * 1024;
 /** A line longer than this is written in parts (P), as CRI runtimes do. */
 const MAX_LINE_BYTES = 16 * 1024;
 
-export function logPaths(logDir: string, podUid: string, container: string): { current: string; rotated: string } {
+export interface LogPaths {
+  current: string;
+  /** The older part of the current run, after a size rotation. */
+  rotated: string;
+  /** The run before the last restart (`kubectl logs --previous`). */
+  previous: string;
+}
+
+export function logPaths(logDir: string, podUid: string, container: string): LogPaths {
   const current = join(logDir, podUid, `${container}.log`);
-  return { current, rotated: `${current}.1` };
+  return { current, rotated: `${current}.1`, previous: join(logDir, podUid, `${container}.previous.log`) };
 }
 
 /** Nanosecond-style timestamps from a millisecond clock plus a sequence, so lines keep their order. */
@@ -48,11 +59,23 @@ export class ContainerLogWriter {
   private size = 0;
   private readonly partial: Record<'stdout' | 'stderr', string> = { stdout: '', stderr: '' };
 
+  private readonly path: string;
+
+  /** Starts a new run: the previous run's log (if any) becomes the `previous` log. */
   constructor(
-    private readonly path: string,
+    paths: LogPaths,
     private readonly maxBytes = DEFAULT_MAX_LOG_BYTES,
   ) {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    this.path = paths.current;
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    try {
+      if (statSync(this.path).size > 0) {
+        renameSync(this.path, paths.previous);
+        rmSync(paths.rotated, { force: true });
+      }
+    } catch {
+      // no earlier run
+    }
     this.open();
   }
 
@@ -144,11 +167,14 @@ function sinceMs(options: LogOptions): number | undefined {
 
 /** The selected log text; with `follow`, the stream stays open until `until` resolves or it is destroyed. */
 export function readContainerLogs(
-  paths: { current: string; rotated: string },
+  paths: LogPaths,
   options: LogOptions,
   until?: Promise<void>,
 ): Readable {
   const since = sinceMs(options);
+  if (options.previous) {
+    return readContainerLogs({ current: paths.previous, rotated: `${paths.previous}.none`, previous: '' }, { ...options, previous: false, follow: false });
+  }
   let lines = [...readLines(paths.rotated), ...readLines(paths.current)];
   if (since !== undefined) lines = lines.filter((l) => l.time >= since);
   if (options.tailLines !== undefined) lines = options.tailLines === 0 ? [] : lines.slice(-options.tailLines);

@@ -20,6 +20,8 @@ export class ConfigStore {
   private readonly objects = new Map<string, KubeObject>();
   private readonly watchers = new Map<string, ListWatcher<KubeObject>>();
   private wanted = new Map<string, ObjectRef>();
+  /** References whose watch has reported at least once since it started. */
+  private readonly synced = new Set<string>();
   private online = false;
 
   constructor(private readonly options: ConfigStoreOptions) {}
@@ -32,6 +34,12 @@ export class ConfigStore {
 
   lookup = (ref: ObjectRef): KubeObject | undefined => this.objects.get(refKey(ref));
 
+  /** Online and still waiting for the first answer about this reference: "missing" would be premature. */
+  isPending(ref: ObjectRef): boolean {
+    const key = refKey(ref);
+    return this.online && this.wanted.has(key) && !this.synced.has(key) && !this.objects.has(key);
+  }
+
   /** The full set of references of all pods on the device; watches follow it. */
   setReferences(refs: ObjectRef[]): void {
     this.wanted = new Map(refs.map((r) => [refKey(r), r]));
@@ -39,6 +47,7 @@ export class ConfigStore {
       if (this.wanted.has(key)) continue;
       void watcher.stop();
       this.watchers.delete(key);
+      this.synced.delete(key);
     }
     for (const [key, object] of [...this.objects]) {
       if (this.wanted.has(key)) continue;
@@ -57,6 +66,7 @@ export class ConfigStore {
   }
 
   disconnected(): void {
+    this.online = false;
     for (const watcher of this.watchers.values()) watcher.restartWatch();
   }
 
@@ -93,6 +103,8 @@ export class ConfigStore {
   private set(ref: ObjectRef, object: KubeObject | undefined): void {
     const key = refKey(ref);
     if (!this.wanted.has(key)) return;
+    const first = !this.synced.has(key);
+    this.synced.add(key);
     const before = this.objects.get(key);
     if (object) {
       if (before && before.metadata.resourceVersion === object.metadata.resourceVersion) return;
@@ -101,7 +113,10 @@ export class ConfigStore {
       this.objects.set(key, copy);
       void this.options.state.saveObject(ref.kind, copy);
     } else {
-      if (!before) return;
+      if (!before) {
+        if (first) this.options.onChange(ref); // pods waiting on it can now report it missing
+        return;
+      }
       this.objects.delete(key);
       void this.options.state.deleteObject(ref.kind, ref.namespace, ref.name);
     }

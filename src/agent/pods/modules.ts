@@ -40,7 +40,7 @@ export class ModuleResolver {
 
   constructor(
     private readonly dataDir: string,
-    private readonly options: { fetchTimeoutMs?: number; log?: (line: string) => void } = {},
+    private readonly options: { fetchTimeoutMs?: number; log?: (line: string) => void; fetch?: typeof fetch } = {},
   ) {}
 
   get cacheDir(): string {
@@ -120,7 +120,7 @@ export class ModuleResolver {
     const temp = `${path}.${randomBytes(6).toString('hex')}.part`;
     const timeoutMs = this.options.fetchTimeoutMs ?? 120_000;
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+      const response = await (this.options.fetch ?? fetch)(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
       if (!response.ok || !response.body) {
         throw new ModuleError('ErrImagePull', `fetching ${url} failed: HTTP ${response.status}`);
       }

@@ -14,7 +14,7 @@ import type { StatusReporter } from './status-reporter.js';
 import { podDirectory, removePodDirectory } from './volumes.js';
 
 export interface PodManagerOptions {
-  workerDeps: Omit<PodWorkerDeps, 'persist' | 'changed' | 'config'>;
+  workerDeps: Omit<PodWorkerDeps, 'persist' | 'changed' | 'config' | 'configPending'>;
   state: AgentState;
   config: ConfigStore;
   reporter: StatusReporter;
@@ -149,15 +149,17 @@ export class PodManager {
       return;
     }
     this.options.log(`pod ${pod.metadata.namespace}/${pod.metadata.name}: ${fromWatch ? 'assigned to this device' : 'found on the hub'}; starting it`);
-    const started = this.startWorker(pod, undefined);
+    // Watch what it references before its containers look for it.
+    this.updateReferences(pod);
+    this.startWorker(pod, undefined);
     this.options.reporter.observed(pod);
-    void started;
   }
 
   private startWorker(pod: KubeObject, record: PodRuntimeRecord | undefined): PodWorker {
     const worker = new PodWorker(pod, record ? structuredClone(record) : undefined, {
       ...this.options.workerDeps,
       config: this.options.config.lookup,
+      configPending: (p) => referencedObjects(p).some((ref) => this.options.config.isPending(ref)),
       persist: (rec) => void this.options.state.savePod(rec),
       changed: (uid) => this.queueStatus(uid),
     });
@@ -185,13 +187,14 @@ export class PodManager {
   private gone(uid: string): void {
     const worker = this.workers.get(uid);
     if (!worker) return;
-    this.options.log(`pod ${worker.key}: removed from the hub; stopping it`);
+    if (!worker.isTerminating) this.options.log(`pod ${worker.key}: removed from the hub; stopping it`);
     this.options.reporter.forget(uid);
     void worker.terminate(Math.min(worker.pod.spec?.terminationGracePeriodSeconds ?? 30, 30)).then(() => this.deleted(uid));
   }
 
-  private updateReferences(): void {
+  private updateReferences(extra?: KubeObject): void {
     const refs = [...this.workers.values()].filter((w) => !w.record.terminated).flatMap((w) => referencedObjects(w.pod));
+    if (extra) refs.push(...referencedObjects(extra));
     this.options.config.setReferences(refs);
   }
 

@@ -12,10 +12,10 @@ import { ConfigError, type ConfigLookup, type PodFacts, resolveEnv } from './con
 import { ModuleError, type ModuleResolver } from './modules.js';
 import { type ContainerView, containerIdFor } from './pod-status.js';
 import {
-  nextConsecutive,
-  type RestartBackoffOptions,
+  type BackoffOptions,
+  backoffDelayMs,
+  nextCrashCount,
   type RestartPolicy,
-  restartDelayMs,
   restartPolicyOf,
   shouldRestart,
 } from './restart-policy.js';
@@ -34,7 +34,9 @@ export interface PodWorkerDeps {
   runtime(kind: RuntimeKind): Runtime | undefined;
   modules: ModuleResolver;
   config: ConfigLookup;
-  restartBackoff: RestartBackoffOptions;
+  /** True while a referenced ConfigMap/Secret is still being fetched (so "missing" is not yet known). */
+  configPending(pod: KubeObject): boolean;
+  restartBackoff: BackoffOptions;
   /** Seconds to wait before retrying a container whose config or module is missing. */
   retryMs: number;
   persist(record: PersistedPod): void;
@@ -54,7 +56,7 @@ interface Slot {
   waiting?: { reason: string; message?: string };
   finished: boolean;
   timer?: NodeJS.Timeout;
-  consecutive: number;
+  crashes: number;
   launching: boolean;
   logs?: ContainerLogWriter;
   /** Exits of this run are ignored (the agent is shutting down or the container is being replaced). */
@@ -116,7 +118,7 @@ export class PodWorker {
         const saved = this.record.containers[spec.name];
         const rec: ContainerRecord = saved ?? { restartCount: 0 };
         this.record.containers[spec.name] = rec;
-        this.slots.set(spec.name, { name: spec.name, init, spec, record: rec, finished: false, consecutive: 0, launching: false });
+        this.slots.set(spec.name, { name: spec.name, init, spec, record: rec, finished: false, crashes: 0, launching: false });
       }
     }
   }
@@ -159,7 +161,7 @@ export class PodWorker {
           reason: 'Unknown',
           message: 'the container was running when the agent stopped',
           startedAt: rec.startedAt,
-          finishedAt: new Date().toISOString(),
+          finishedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
           containerID: rec.containerID,
         };
         delete rec.startedAt;
@@ -206,7 +208,8 @@ export class PodWorker {
     if (this.terminating || this.record.finishedPhase) return;
     void prepareVolumes(this.podDir, this.pod, this.deps.config, this.deps.facts).catch(() => undefined);
     for (const slot of this.slots.values()) {
-      if (slot.waiting?.reason === 'CreateContainerConfigError' && !slot.launching) {
+      const waitingForConfig = slot.waiting?.reason === 'CreateContainerConfigError' || slot.waiting?.reason === 'ContainerCreating';
+      if (waitingForConfig && !slot.running && !slot.launching) {
         clearTimeout(slot.timer);
         void this.launch(slot);
       }
@@ -355,7 +358,7 @@ export class PodWorker {
     const argv = runtimeChoice.kind === 'process' ? [...command.slice(1), ...args] : [...command, ...args];
     const paths = logPaths(this.deps.logDir, this.uid, slot.name);
     slot.logs?.close();
-    const logs = new ContainerLogWriter(paths.current, this.deps.maxLogBytes);
+    const logs = new ContainerLogWriter(paths, this.deps.maxLogBytes);
     slot.logs = logs;
     const containerSpec: ContainerSpec = {
       podUid: this.uid,
@@ -385,23 +388,32 @@ export class PodWorker {
 
   private failedToStart(slot: Slot, err: unknown): void {
     if (this.terminating) return;
-    let reason = 'RunContainerError';
-    let delay: number;
     const message = err instanceof Error ? err.message : String(err);
+    let reason: string;
+    let delay: number;
+    if (err instanceof ConfigError && this.deps.configPending(this.pod)) {
+      // Still fetching what it references: wait quietly for configChanged.
+      slot.waiting = { reason: 'ContainerCreating' };
+      slot.timer = setTimeout(() => void this.launch(slot), this.deps.retryMs);
+      slot.timer.unref?.();
+      return;
+    }
     if (err instanceof ConfigError) {
+      // Retried when the ConfigMap or Secret arrives (configChanged), and periodically.
       reason = 'CreateContainerConfigError';
       delay = this.deps.retryMs;
-    } else if (err instanceof ModuleError) {
-      reason = slot.waiting?.reason === 'ErrImagePull' || slot.waiting?.reason === 'ImagePullBackOff' ? 'ImagePullBackOff' : err.reason;
-      slot.consecutive++;
-      delay = Math.max(this.deps.retryMs, restartDelayMs(slot.consecutive + 1, this.deps.restartBackoff));
-    } else if (err instanceof ContainerStartError) {
-      reason = err.reason;
-      slot.consecutive++;
-      delay = Math.max(this.deps.retryMs, restartDelayMs(slot.consecutive + 1, this.deps.restartBackoff));
     } else {
-      slot.consecutive++;
-      delay = Math.max(this.deps.retryMs, restartDelayMs(slot.consecutive + 1, this.deps.restartBackoff));
+      const pulling = slot.waiting?.reason === 'ErrImagePull' || slot.waiting?.reason === 'ImagePullBackOff';
+      reason =
+        err instanceof ModuleError
+          ? pulling
+            ? 'ImagePullBackOff'
+            : err.reason
+          : err instanceof ContainerStartError
+            ? err.reason
+            : 'RunContainerError';
+      slot.crashes++;
+      delay = Math.max(this.deps.retryMs, backoffDelayMs(slot.crashes + 1, this.deps.restartBackoff));
     }
     if (slot.waiting?.message !== message || slot.waiting.reason !== reason) {
       this.deps.log(`pod ${this.key}: container ${slot.name}: ${reason}: ${message}`);
@@ -437,7 +449,7 @@ export class PodWorker {
     if (slot.init) {
       if (result.exitCode === 0) {
         slot.finished = true;
-        slot.consecutive = 0;
+        slot.crashes = 0;
       } else if (this.policy === 'Never') {
         slot.finished = true;
         this.record.finishedPhase = 'Failed';
@@ -466,8 +478,8 @@ export class PodWorker {
   }
 
   private scheduleRestart(slot: Slot, ranMs: number): void {
-    slot.consecutive = nextConsecutive(slot.consecutive, ranMs, this.deps.restartBackoff);
-    const delay = restartDelayMs(slot.consecutive, this.deps.restartBackoff);
+    slot.crashes = nextCrashCount(slot.crashes, ranMs, this.deps.restartBackoff);
+    const delay = backoffDelayMs(slot.crashes, this.deps.restartBackoff);
     slot.record.restartCount++;
     if (delay > 0) {
       slot.waiting = {

@@ -47,6 +47,21 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(normalize(value));
 }
 
+/**
+ * A JSON patch that writes our fields of the status, preconditioned on the pod's uid (a `test` op),
+ * so a status can never land on a newer pod that took the same name. Fields others own stay.
+ */
+export function statusPatch(
+  uid: string,
+  status: Record<string, unknown>,
+  hubStatus: Record<string, unknown> | undefined,
+): Record<string, unknown>[] {
+  const ops: Record<string, unknown>[] = [{ op: 'test', path: '/metadata/uid', value: uid }];
+  if (!hubStatus) ops.push({ op: 'add', path: '/status', value: status });
+  else for (const [key, value] of Object.entries(status)) ops.push({ op: 'add', path: `/status/${key}`, value });
+  return ops;
+}
+
 /** Whether the hub already has our status (comparing only the fields we report). */
 function hubHas(entry: Entry): boolean {
   if (!entry.status || !entry.hubStatus) return false;
@@ -77,7 +92,7 @@ export class StatusReporter {
   /** What the hub has for the pod, from a watch event or a list. */
   observed(pod: KubeObject): void {
     const entry = this.entry(pod);
-    entry.hubStatus = (pod.status ?? {}) as Record<string, unknown>;
+    entry.hubStatus = pod.status as Record<string, unknown> | undefined;
     if (entry.status && !hubHas(entry)) {
       this.dirty.add(entry.uid);
       this.schedule();
@@ -173,7 +188,7 @@ export class StatusReporter {
       if (!hubHas(entry)) {
         try {
           const status = entry.status;
-          const updated = await client.patch(`${path}/status`, { metadata: { uid: entry.uid }, status }, 'merge');
+          const updated = await client.patch(`${path}/status`, statusPatch(entry.uid, status, entry.hubStatus), 'json');
           this.writes++;
           entry.hubStatus = (updated.status ?? status) as Record<string, unknown>;
         } catch (err) {
@@ -194,10 +209,10 @@ export class StatusReporter {
     }
   }
 
-  /** 404, or a 409 on the uid: the pod we report on no longer exists; stop reporting. */
+  /** 404, or a failed uid precondition: the pod we report on no longer exists; stop reporting. */
   private gone(err: unknown, entry: Entry): boolean {
     if (!isApiError(err) || isTransportError(err)) return false;
-    const uidConflict = err.code === 409 && /UID|uid/.test(err.message);
+    const uidConflict = (err.code === 409 || err.code === 422) && /uid/i.test(err.message);
     if (err.code !== 404 && !uidConflict) return false;
     this.forget(entry.uid);
     if (entry.confirmDeletion) this.options.onDeleted(entry.uid);

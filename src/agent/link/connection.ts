@@ -1,0 +1,143 @@
+/**
+ * The device's link to the hub as one state machine: connecting → online ⇄ offline. The lease
+ * renewal is the heartbeat and the probe: while online it runs every interval and feeds link
+ * quality; when it fails on the transport the agent goes offline, drops its pooled connections
+ * (a silently dead socket would otherwise hold the watches for minutes) and retries with jittered
+ * exponential backoff. Each reconnect runs `connect` (refresh the Node, renew the Lease) before
+ * announcing `online`, so the rest of the agent resumes against a hub that knows the device is back.
+ * Nothing here touches containers: a flapping link never restarts a workload.
+ */
+import { isApiError } from '../../api/errors.js';
+import { type Backoff, isTransportError, type KubeClient, sleep } from '../../client/index.js';
+import type { LeaseRenewer } from './lease.js';
+import type { LinkQuality } from './link-quality.js';
+
+export type LinkState = 'connecting' | 'online' | 'offline';
+
+export interface ConnectionOptions {
+  client: KubeClient;
+  lease: LeaseRenewer;
+  link: LinkQuality;
+  backoff: Backoff;
+  intervalMs: number;
+  /** Brings the hub up to date after a (re)connect: Node registration and status. */
+  connect(): Promise<void>;
+  onOnline(downForMs: number | undefined): void;
+  onOffline(reason: string): void;
+  /** After every successful renewal while online. */
+  onRenewed(): void;
+  log(line: string): void;
+}
+
+export class Connection {
+  private current: LinkState = 'connecting';
+  private changedAt = Date.now();
+  private running = false;
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | undefined;
+  private lastError = '';
+  private renewals = 0;
+
+  constructor(private readonly options: ConnectionOptions) {}
+
+  get state(): LinkState {
+    return this.current;
+  }
+
+  get stateSince(): number {
+    return this.changedAt;
+  }
+
+  get renewCount(): number {
+    return this.renewals;
+  }
+
+  get lastProblem(): string {
+    return this.lastError;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.abort.abort();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { intervalMs, backoff } = this.options;
+    while (this.running) {
+      if (this.current !== 'online') {
+        const wait = await this.tryConnect();
+        if (wait > 0) await sleep(wait, this.abort.signal);
+        continue;
+      }
+      const started = Date.now();
+      try {
+        const rtt = await this.options.lease.renew();
+        this.renewals++;
+        this.options.link.recordSuccess(rtt);
+        this.options.onRenewed();
+      } catch (err) {
+        this.options.link.recordFailure();
+        if (isTransportError(err)) {
+          this.goOffline(err.message);
+          await sleep(backoff.next(), this.abort.signal);
+          continue;
+        }
+        this.note(`lease renewal failed: ${(err as Error).message}`);
+      }
+      await sleep(Math.max(0, intervalMs - (Date.now() - started)), this.abort.signal);
+    }
+  }
+
+  /** One connect attempt; returns how long to wait before the next step (0 when now online). */
+  private async tryConnect(): Promise<number> {
+    try {
+      await this.options.connect();
+      const started = Date.now();
+      const rtt = await this.options.lease.renew();
+      this.renewals++;
+      this.options.link.recordSuccess(rtt);
+      const downFor = this.current === 'offline' ? Date.now() - this.changedAt : undefined;
+      this.setState('online');
+      this.lastError = '';
+      this.options.backoff.reset();
+      this.options.onOnline(downFor);
+      return Math.max(0, this.options.intervalMs - (Date.now() - started));
+    } catch (err) {
+      if (!this.running) return 0;
+      this.options.link.recordFailure();
+      const message = isApiError(err) ? err.message : String(err);
+      if (this.current === 'connecting' && !isTransportError(err)) this.note(`cannot register with the hub: ${message}`);
+      else this.note(message);
+      if (this.current === 'connecting' && isTransportError(err)) this.setState('offline');
+      return this.options.backoff.next();
+    }
+  }
+
+  private goOffline(reason: string): void {
+    if (this.current !== 'online') return;
+    this.setState('offline');
+    this.options.client.resetConnections();
+    this.options.log(`link: lost the hub (${reason}); pods keep running, retrying with backoff`);
+    this.options.onOffline(reason);
+  }
+
+  private setState(state: LinkState): void {
+    if (this.current === state) return;
+    this.current = state;
+    this.changedAt = Date.now();
+  }
+
+  /** Logs a problem once, not on every retry. */
+  private note(message: string): void {
+    if (message === this.lastError) return;
+    this.lastError = message;
+    this.options.log(`link: ${message}`);
+  }
+}
