@@ -103,6 +103,8 @@ export interface HubResults {
     hubRssAfterConnectBytes: number;
     runs: WatchRunSummary[];
   };
+  /** Idle watch connections on the fresh hub, to see what each one costs in memory. */
+  watchMemory: { watches: number; beforeBytes: number; withWatchesBytes: number; perWatchBytes: number };
   memory: {
     idleBytes: number;
     afterObjects: { objects: number; bytes: number }[];
@@ -270,12 +272,9 @@ export function renderText(r: HubResults): string {
         (run.broken ? ` · ${run.broken} streams ended early` : ''),
     );
   }
-  const perWatch = (w.hubRssAfterConnectBytes - w.hubRssBeforeBytes) / Math.max(1, w.watchers);
+  const wm = r.watchMemory;
   out.push(
-    `  ${formatInt(w.watchers)} watches opened in ${w.connectSeconds.toFixed(1)} s · hub RSS ${formatMiB(w.hubRssBeforeBytes)} → ${formatMiB(w.hubRssAfterConnectBytes)} ` +
-      (perWatch > 0
-        ? `(about ${formatInt(perWatch / 1024)} KiB per watch)`
-        : '(RSS fell meanwhile: the heap was still shrinking after the big lists, so no per-watch figure)'),
+    `  ${formatInt(w.watchers)} watches opened in ${w.connectSeconds.toFixed(1)} s · on the fresh hub, ${formatInt(wm.watches)} idle watches took RSS ${formatMiB(wm.beforeBytes)} → ${formatMiB(wm.withWatchesBytes)} (at most ${formatInt(wm.perWatchBytes / 1024)} KiB per watch: handshake garbage not yet collected is included)`,
   );
   out.push(
     '  negative "acknowledged → event" means the event reached the watcher before the writer had its answer: the hub tells watchers first.',
@@ -286,6 +285,10 @@ export function renderText(r: HubResults): string {
   out.push(
     renderTable([
       ['idle after start', formatMiB(r.memory.idleBytes)],
+      [
+        `with ${formatInt(r.watchMemory.watches)} idle watches (fresh hub)`,
+        formatMiB(r.watchMemory.withWatchesBytes),
+      ],
       ...r.memory.afterObjects.map((a) => [`after ${formatCount(a.objects)} objects`, formatMiB(a.bytes)]),
       ['peak (VmHWM)', formatMiB(r.memory.peakBytes)],
     ]),

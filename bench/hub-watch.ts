@@ -85,6 +85,11 @@ export class WatchFanout {
     this.arrivalAt = new Float64Array(0);
   }
 
+  /** Watches open now. */
+  get connected(): number {
+    return this.watchers.length;
+  }
+
   async connect(): Promise<WatchConnectResult> {
     const start = performance.now();
     const parallel = this.o.connectParallelism ?? 50;

@@ -320,6 +320,9 @@ class HubBenchmark {
         body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }),
       });
     }
+    const watchMemory = await this.phase(`memory of ${formatInt(o.watchers)} idle watches`, () =>
+      this.watchMemory(),
+    );
 
     // Grow the namespace, stopping at the throughput target and at each list size.
     const targets = [...new Set([o.objects, ...o.listSizes])].sort((a, b) => a - b);
@@ -415,6 +418,7 @@ class HubBenchmark {
       list: lists,
       watch,
       memory: { idleBytes, afterObjects, peakBytes, timeline: this.timeline },
+      watchMemory,
       phases: this.phases,
     };
     if (profileDir) results.profile = this.summarizeProfile(profileDir);
@@ -575,8 +579,7 @@ class HubBenchmark {
       onProgress: (text) => this.progress.update(text),
     });
     try {
-      // Let the heap give back what the big lists used, so the watches' own memory shows.
-      const hubRssBeforeBytes = await this.phase('settle', () => this.settledRss());
+      const hubRssBeforeBytes = this.rss();
       const connect = await this.phase(`open ${formatInt(o.watchers)} watches`, () => fanout.connect());
       const hubRssAfterConnectBytes = this.rss();
       this.progress.done(
@@ -627,16 +630,38 @@ class HubBenchmark {
     }
   }
 
-  /** Waits (up to 10 s) until the hub's RSS changes by less than 1% in a second; returns it. */
-  private async settledRss(): Promise<number> {
-    let last = this.rss();
-    for (let i = 0; i < 10; i++) {
+  /**
+   * The hub's memory per watch connection, on the fresh hub where nothing else moves the heap: RSS
+   * with no watches, with all of them open and idle (a second later), and after closing them.
+   */
+  private async watchMemory(): Promise<HubResults['watchMemory']> {
+    const fanout = new WatchFanout({
+      client: this.client,
+      creds: this.hub.credentials,
+      namespace: WATCH_NAMESPACE,
+      watchers: this.o.watchers,
+      objects: WATCH_OBJECTS,
+      resourceVersion: '0',
+      onProgress: (text) => this.progress.update(`idle watches: ${text}`),
+    });
+    const beforeBytes = this.rss();
+    try {
+      await fanout.connect();
       await new Promise((r) => setTimeout(r, 1000));
-      const now = this.rss();
-      if (Math.abs(now - last) < last * 0.01) return now;
-      last = now;
+      const withWatchesBytes = this.rss();
+      const watches = fanout.connected;
+      this.progress.done(
+        `${formatInt(watches)} idle watches: hub RSS ${formatMiB(beforeBytes)} → ${formatMiB(withWatchesBytes)} (${formatInt((withWatchesBytes - beforeBytes) / watches / 1024)} KiB per watch)`,
+      );
+      return {
+        watches,
+        beforeBytes,
+        withWatchesBytes,
+        perWatchBytes: (withWatchesBytes - beforeBytes) / watches,
+      };
+    } finally {
+      fanout.close();
     }
-    return last;
   }
 
   /** Cuts the hub's CPU profile at our phase boundaries and keeps the file next to the results. */

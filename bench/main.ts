@@ -2,6 +2,7 @@
  * `npm run bench -- NAME [flags]`: runs one named benchmark. Each benchmark is a module with a
  * one-line description, a help text and run(argv); add new ones to BENCHMARKS.
  */
+import * as dashboard from './dashboard.js';
 import * as hub from './hub.js';
 
 interface Benchmark {
@@ -12,6 +13,7 @@ interface Benchmark {
 
 const BENCHMARKS: Record<string, Benchmark> = {
   hub,
+  dashboard,
 };
 
 function overview(): string {

@@ -9,10 +9,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { KubeObject } from '../src/api/types.js';
-import { KubeClient, loadKubeconfig } from '../src/client/index.js';
+import { KubeClient } from '../src/client/index.js';
+import { loadKubeconfig } from '../src/client/kubeconfig.js';
 import { CLI_PATH, type HubProcess, startHubProcess } from './support/hub-process.js';
 
 export interface JoinInfo {
@@ -24,7 +25,11 @@ export interface JoinInfo {
 /** The join command `minato up` prints (right after its "is up" line). */
 export async function joinInfo(hub: HubProcess): Promise<JoinInfo> {
   const pattern = /minato agent --server (\S+) --token (\S+) --ca-cert-hash (\S+)/;
-  const m = await eventually(() => pattern.exec(hub.output()) ?? undefined, `the join command in:\n${hub.output()}`, 10_000);
+  const m = await eventually(
+    () => pattern.exec(hub.output()) ?? undefined,
+    `the join command in:\n${hub.output()}`,
+    10_000,
+  );
   return { server: m[1]!, token: m[2]!, caCertHash: m[3]! };
 }
 
@@ -51,7 +56,11 @@ export interface AgentProcess {
 // biome-ignore lint/suspicious/noExplicitAny: the /status document is inspected field by field
 export type AgentStatusJson = Record<string, any>;
 
-function spawnAgent(args: string[]): { child: ChildProcess; output: () => string; exited: AgentProcess['exited'] } {
+function spawnAgent(args: string[]): {
+  child: ChildProcess;
+  output: () => string;
+  exited: AgentProcess['exited'];
+} {
   const child = spawn(process.execPath, [CLI_PATH, 'agent', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.setEncoding('utf8');
@@ -133,7 +142,10 @@ export async function startAgent(args: string[], timeoutMs = 20_000): Promise<Ag
 }
 
 /** Runs an agent that is expected to fail; returns its exit code, output and how long it took. */
-export async function runAgentToExit(args: string[], timeoutMs = 20_000): Promise<{ code: number | null; output: string; ms: number }> {
+export async function runAgentToExit(
+  args: string[],
+  timeoutMs = 20_000,
+): Promise<{ code: number | null; output: string; ms: number }> {
   const started = Date.now();
   const { child, output, exited } = spawnAgent(args);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -157,14 +169,21 @@ export async function eventually<T>(
       lastError = err;
     }
     if (Date.now() > end) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 /** A process pod running `node -e CODE` (the process runtime), with a marker to find its processes. */
-export function processPod(name: string, nodeName: string, code: string, extra: Partial<KubeObject['spec']> = {}): KubeObject {
+export function processPod(
+  name: string,
+  nodeName: string,
+  code: string,
+  extra: Partial<KubeObject['spec']> = {},
+): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -172,7 +191,9 @@ export function processPod(name: string, nodeName: string, code: string, extra: 
     spec: {
       nodeName,
       terminationGracePeriodSeconds: 5,
-      containers: [{ name: 'main', image: 'node', command: [process.execPath, '-e', code, `marker-${name}`] }],
+      containers: [
+        { name: 'main', image: 'node', command: [process.execPath, '-e', code, `marker-${name}`] },
+      ],
       ...extra,
     },
   };
@@ -239,9 +260,10 @@ export class TcpProxy {
 
   /** The link goes down: every connection is dropped and new ones are refused. */
   async cut(): Promise<void> {
-    await new Promise<void>((r) => this.server?.close(() => r()) ?? r());
+    const closed = new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
+    await closed;
   }
 
   /** The link comes back on the same port. */
@@ -262,28 +284,29 @@ export class TcpProxy {
 // Only when this file itself is the test file, not when another agent test imports the helpers.
 const isEntry = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
 
-if (isEntry) test('the proxy forwards and counts bytes both ways, and cuts the link', async () => {
-  const echo = createServer((s) => s.pipe(s));
-  await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
-  const proxy = new TcpProxy({ host: '127.0.0.1', port: (echo.address() as { port: number }).port });
-  const port = await proxy.start();
-  const reply = await new Promise<string>((resolve, reject) => {
-    const c = tcpConnect(port, '127.0.0.1', () => c.write('hello'));
-    c.on('data', (d) => {
-      resolve(d.toString());
-      c.destroy();
-    });
-    c.on('error', reject);
-  });
-  assert.equal(reply, 'hello');
-  assert.equal(proxy.bytesUp, 5);
-  assert.equal(proxy.bytesDown, 5);
-  await proxy.cut();
-  await assert.rejects(
-    new Promise((resolve, reject) => {
-      const c = tcpConnect(port, '127.0.0.1', () => resolve(c));
+if (isEntry)
+  test('the proxy forwards and counts bytes both ways, and cuts the link', async () => {
+    const echo = createServer((s) => s.pipe(s));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    const proxy = new TcpProxy({ host: '127.0.0.1', port: (echo.address() as { port: number }).port });
+    const port = await proxy.start();
+    const reply = await new Promise<string>((resolve, reject) => {
+      const c = tcpConnect(port, '127.0.0.1', () => c.write('hello'));
+      c.on('data', (d) => {
+        resolve(d.toString());
+        c.destroy();
+      });
       c.on('error', reject);
-    }),
-  );
-  echo.close();
-});
+    });
+    assert.equal(reply, 'hello');
+    assert.equal(proxy.bytesUp, 5);
+    assert.equal(proxy.bytesDown, 5);
+    await proxy.cut();
+    await assert.rejects(
+      new Promise((resolve, reject) => {
+        const c = tcpConnect(port, '127.0.0.1', () => resolve(c));
+        c.on('error', reject);
+      }),
+    );
+    echo.close();
+  });

@@ -74,7 +74,11 @@ test('join with the printed token: Node Ready with labels and nodeInfo, Lease re
     node.status.addresses.map((a: { type: string }) => a.type),
     ['InternalIP', 'Hostname'],
   );
-  assert.ok(node.status.conditions.some((c: { type: string; status: string }) => c.type === 'LinkDegraded' && c.status === 'False'));
+  assert.ok(
+    node.status.conditions.some(
+      (c: { type: string; status: string }) => c.type === 'LinkDegraded' && c.status === 'False',
+    ),
+  );
   assert.ok(Number(node.metadata.annotations!['minato.dev/link-quality']) > 50);
 
   const path = '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/truck-1';
@@ -83,7 +87,10 @@ test('join with the printed token: Node Ready with labels and nodeInfo, Lease re
   assert.equal(first.spec.leaseDurationSeconds, 2);
   assert.match(first.spec.renewTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
   assert.equal(first.metadata.ownerReferences?.[0]?.uid, node.metadata.uid);
-  await eventually(async () => (await api.get<KubeObject>(path)).spec.renewTime !== first.spec.renewTime, 'a renewal');
+  await eventually(
+    async () => (await api.get<KubeObject>(path)).spec.renewTime !== first.spec.renewTime,
+    'a renewal',
+  );
 
   // The identity is on disk, mode 0600, with a kubeconfig for the node user.
   assert.ok(existsSync(join(root, 'truck-1', 'pki', 'node.key')));
@@ -95,6 +102,41 @@ test('join with the printed token: Node Ready with labels and nodeInfo, Lease re
   assert.equal(status.connected, true);
   assert.ok(status.link.rttMs !== undefined);
   assert.ok((await fetch(`${agent.localApi}/healthz`)).ok);
+});
+
+test('local API: depart cordons the node and announces the deadline; return undoes both', async () => {
+  const agent = agents[0]!;
+  const departed = await fetch(`${agent.localApi}/depart?in=30s`, { method: 'POST' });
+  assert.equal(departed.status, 200);
+  const { deadline } = (await departed.json()) as { deadline: string };
+  assert.ok(Math.abs(Date.parse(deadline) - Date.now() - 30_000) < 5_000);
+  let node = await api.get<KubeObject>('/api/v1/nodes/truck-1');
+  assert.equal(node.spec.unschedulable, true);
+  assert.equal(node.metadata.annotations?.['minato.dev/departing'], deadline);
+  assert.equal((await agent.status()).departingUntil, deadline);
+  assert.equal((await fetch(`${agent.localApi}/depart?in=soon`, { method: 'POST' })).status, 400);
+  assert.equal((await fetch(`${agent.localApi}/depart`)).status, 405);
+
+  const returned = await fetch(`${agent.localApi}/return`, { method: 'POST' });
+  assert.equal(returned.status, 200);
+  node = await api.get<KubeObject>('/api/v1/nodes/truck-1');
+  assert.equal(node.spec.unschedulable, undefined);
+  assert.equal(node.metadata.annotations?.['minato.dev/departing'], undefined);
+});
+
+test('a Node deleted by an administrator comes back: the agent registers again when its Lease is collected', async () => {
+  const before = await api.get<KubeObject>('/api/v1/nodes/truck-1');
+  await api.delete('/api/v1/nodes/truck-1');
+  const again = await eventually(async () => {
+    const n = await api.get<KubeObject>('/api/v1/nodes/truck-1');
+    return n.metadata.uid !== before.metadata.uid ? n : undefined;
+  }, 'the Node to be registered again', 20_000);
+  assert.equal(again.metadata.labels?.fleet, 'north');
+  const lease = await eventually(async () => {
+    const l = await api.get<KubeObject>('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/truck-1');
+    return l.metadata.ownerReferences?.[0]?.uid === again.metadata.uid ? l : undefined;
+  }, 'a Lease owned by the new Node', 20_000);
+  assert.equal(lease.spec.holderIdentity, 'truck-1');
 });
 
 test('a restart reuses the saved certificate (no token needed) and keeps the same Node', async () => {
@@ -124,15 +166,22 @@ test('a wrong token ends the agent within seconds, naming "minato token create"'
   const result = await runAgentToExit(agentArgs(bad, 'bad-token', join(root, 'bad-token')));
   assert.equal(result.code, 1, result.output);
   assert.ok(result.ms < 10_000, `took ${result.ms} ms`);
-  assert.match(result.output, /minato agent: the hub rejected the bootstrap token \(401 Unauthorized\).*minato token create/);
-  const malformed = await runAgentToExit(agentArgs({ ...join_, token: 'not-a-token' }, 'bad-token', join(root, 'bad-token')));
+  assert.match(
+    result.output,
+    /minato agent: the hub rejected the bootstrap token \(401 Unauthorized\).*minato token create/,
+  );
+  const malformed = await runAgentToExit(
+    agentArgs({ ...join_, token: 'not-a-token' }, 'bad-token', join(root, 'bad-token')),
+  );
   assert.equal(malformed.code, 1);
   assert.match(malformed.output, /minato agent: --token must look like abcdef\.0123456789abcdef/);
 });
 
 test('a wrong CA hash ends the agent within seconds with the expected and presented hashes', async () => {
   const wrong = `sha256:${'0'.repeat(64)}`;
-  const result = await runAgentToExit(agentArgs({ ...join_, caCertHash: wrong }, 'bad-ca', join(root, 'bad-ca')));
+  const result = await runAgentToExit(
+    agentArgs({ ...join_, caCertHash: wrong }, 'bad-ca', join(root, 'bad-ca')),
+  );
   assert.equal(result.code, 1, result.output);
   assert.ok(result.ms < 10_000, `took ${result.ms} ms`);
   assert.ok(
@@ -145,8 +194,13 @@ test('a wrong CA hash ends the agent within seconds with the expected and presen
 });
 
 test('an unreachable hub on first join is a clear error within seconds, not a silent retry', async () => {
-  const result = await runAgentToExit(agentArgs({ ...join_, server: 'https://127.0.0.1:1' }, 'lost', join(root, 'lost')));
+  const result = await runAgentToExit(
+    agentArgs({ ...join_, server: 'https://127.0.0.1:1' }, 'lost', join(root, 'lost')),
+  );
   assert.equal(result.code, 1, result.output);
   assert.ok(result.ms < 10_000, `took ${result.ms} ms`);
-  assert.match(result.output, /minato agent: cannot reach the hub at https:\/\/127\.0\.0\.1:1: connection refused/);
+  assert.match(
+    result.output,
+    /minato agent: cannot reach the hub at https:\/\/127\.0\.0\.1:1: connection refused/,
+  );
 });

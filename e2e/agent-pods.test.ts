@@ -5,9 +5,10 @@
  * confirmed by the agent.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { KubeObject } from '../src/api/types.js';
 import type { KubeClient } from '../src/client/index.js';
 import {
@@ -25,6 +26,15 @@ import { type HubProcess, makeTempDir, removeDir } from './support/hub-process.j
 import { Kubectl, kubectlOnPath } from './support/kubectl.js';
 
 const SENSOR = fileURLToPath(new URL('../../examples/sensor/build/sensor.wasm', import.meta.url));
+const HELLO_HTTP = fileURLToPath(new URL('../../examples/hello-http/build/hello-http.wasm', import.meta.url));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
 const NODE = 'robot-1';
 
 let hub: HubProcess;
@@ -41,7 +51,9 @@ before(async () => {
   hub = await startHub({ dataDir: join(root, 'hub') });
   api = adminClient(hub);
   kubectl = new Kubectl(hub.kubeconfig, join(root, 'kube-cache'), kubectlOnPath());
-  agent = await startAgent(agentArgs(await joinInfo(hub), NODE, join(root, NODE), ['--lease-interval', '1s']));
+  agent = await startAgent(
+    agentArgs(await joinInfo(hub), NODE, join(root, NODE), ['--lease-interval', '1s']),
+  );
   await agent.waitFor(/link: connected to/);
   await api.create('/api/v1/namespaces/default/configmaps', {
     apiVersion: 'v1',
@@ -82,7 +94,9 @@ test('a native process pod runs with env from a ConfigMap and a Secret, and repo
   const status = running.status;
   assert.equal(status.hostIP, status.podIP);
   assert.ok(status.startTime);
-  const types = status.conditions.map((c: { type: string; status: string }) => `${c.type}=${c.status}`).sort();
+  const types = status.conditions
+    .map((c: { type: string; status: string }) => `${c.type}=${c.status}`)
+    .sort();
   assert.deepEqual(types, [
     'ContainersReady=True',
     'Initialized=True',
@@ -102,7 +116,9 @@ test('a native process pod runs with env from a ConfigMap and a Secret, and repo
     return r.code === 0 && r.stdout.includes('tick') ? r.stdout : undefined;
   }, 'kubectl logs');
   assert.match(logs, /tick \d+ hello from a configmap s3cret\n/);
-  const local = await (await fetch(`${agent.localApi}/logs/default/ticker/main?tailLines=1&timestamps=true`)).text();
+  const local = await (
+    await fetch(`${agent.localApi}/logs/default/ticker/main?tailLines=1&timestamps=true`)
+  ).text();
   assert.match(local, /^\d{4}-\d\d-\d\dT[\d:.]+Z tick \d+ hello from a configmap s3cret\n$/);
   assert.equal((await fetch(`${agent.localApi}/logs/default/ticker/nope`)).status, 400);
   assert.equal((await fetch(`${agent.localApi}/logs/default/absent/main`)).status, 404);
@@ -121,7 +137,10 @@ test('deleting a pod stops its process within the grace period and the agent con
 });
 
 test('a crashing container restarts under restartPolicy Always with CrashLoopBackOff', async () => {
-  await api.create('/api/v1/namespaces/default/pods', processPod('crasher', NODE, "console.log('starting'); process.exit(3)"));
+  await api.create(
+    '/api/v1/namespaces/default/pods',
+    processPod('crasher', NODE, "console.log('starting'); process.exit(3)"),
+  );
   const p = await eventually(async () => {
     const pod = await getPod('crasher');
     const cs = pod.status?.containerStatuses?.[0];
@@ -130,11 +149,22 @@ test('a crashing container restarts under restartPolicy Always with CrashLoopBac
   const cs = p.status.containerStatuses[0];
   assert.equal(cs.lastState.terminated.exitCode, 3);
   assert.equal(cs.lastState.terminated.reason, 'Error');
-  await eventually(async () => (await getPod('crasher')).status.containerStatuses[0].state.waiting?.reason === 'CrashLoopBackOff', 'CrashLoopBackOff');
+  await eventually(
+    async () =>
+      (await getPod('crasher')).status.containerStatuses[0].state.waiting?.reason === 'CrashLoopBackOff',
+    'CrashLoopBackOff',
+  );
   const previous = await kubectl.run(['logs', 'crasher', '--previous']);
   assert.equal(previous.stdout, 'starting\n');
   await api.delete(podPath('crasher'));
-  await eventually(async () => getPod('crasher').then(() => false, () => true), 'crasher to be deleted');
+  await eventually(
+    async () =>
+      getPod('crasher').then(
+        () => false,
+        () => true,
+      ),
+    'crasher to be deleted',
+  );
 });
 
 test('a WASI job (the sensor example) runs to completion: phase Succeeded, logs kept', async () => {
@@ -171,10 +201,20 @@ test('a WASI job (the sensor example) runs to completion: phase Succeeded, logs 
   const logs = await kubectl.run(['logs', 'sensor']);
   const lines = logs.stdout.trim().split('\n');
   assert.equal(lines.length, 3, logs.stdout);
-  assert.ok(lines.every((l) => l.includes('lidar-7')), logs.stdout);
+  assert.ok(
+    lines.every((l) => l.includes('lidar-7')),
+    logs.stdout,
+  );
   // A finished pod is deleted at once (no containers to stop).
   await api.delete(podPath('sensor'));
-  await eventually(async () => getPod('sensor').then(() => false, () => true), 'sensor to be deleted');
+  await eventually(
+    async () =>
+      getPod('sensor').then(
+        () => false,
+        () => true,
+      ),
+    'sensor to be deleted',
+  );
 });
 
 test('a pod whose module cannot be found waits with ErrImagePull and a message naming the path', async () => {
@@ -193,4 +233,44 @@ test('a pod whose module cannot be found waits with ErrImagePull and a message n
   assert.match(waiting.message, /not-there\.wasm does not exist/);
   assert.equal(p.status.phase, 'Pending');
   await api.delete(podPath('missing-module'));
+});
+
+test('a WAGI handler (runtime wagi) serves HTTP on its containerPort, with the downward API in its env', async () => {
+  const port = await freePort();
+  await api.create('/api/v1/namespaces/default/pods', {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'hello', annotations: { 'minato.dev/runtime': 'wagi' } },
+    spec: {
+      nodeName: NODE,
+      containers: [
+        {
+          name: 'web',
+          image: HELLO_HTTP,
+          ports: [{ containerPort: port }],
+          env: [{ name: 'DEVICE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
+        },
+      ],
+    },
+  });
+  await eventually(
+    async () => (await getPod('hello')).status?.containerStatuses?.[0]?.ready,
+    'the handler to be ready',
+  );
+  const reply = await eventually(async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/status?x=1`);
+    return res.ok ? ((await res.json()) as { device: string; path: string }) : undefined;
+  }, 'an HTTP answer');
+  assert.equal(reply.device, NODE);
+  assert.equal(reply.path, '/status');
+  await api.delete(podPath('hello'));
+  await eventually(
+    async () =>
+      getPod('hello').then(
+        () => false,
+        () => true,
+      ),
+    'hello to be deleted',
+  );
+  await assert.rejects(fetch(`http://127.0.0.1:${port}/`));
 });

@@ -9,12 +9,17 @@ if ! command -v kubectl >/dev/null 2>&1; then
   echo "test: install it, e.g.:  apt-get update && apt-get install -y kubectl   (or put a kubectl 1.29+ binary on PATH)" >&2
   exit 1
 fi
+if [ ! -x /usr/bin/chromium ]; then
+  echo "test: Chromium is missing at /usr/bin/chromium; the dashboard tests drive a real browser." >&2
+  echo "test: install it: apt-get install -y chromium" >&2
+  exit 1
+fi
 if [ ! -d node_modules ]; then
   echo "test: dependencies are missing; run:  npm ci" >&2
   exit 1
 fi
 
-npx biome check src e2e bench scripts
+npx biome check src e2e bench scripts plugins
 npm run build --silent
 
 unit=$(find dist/src -name '*.test.js' | sort)

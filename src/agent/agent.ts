@@ -19,8 +19,8 @@ import { LeaseRenewer } from './link/lease.js';
 import { LinkQuality } from './link/link-quality.js';
 import { startLocalApi } from './local-api.js';
 import { type LogOptions, logPaths, readContainerLogs } from './logs/container-logs.js';
-import { readHostInfo } from './node/host-info.js';
 import { Departure } from './node/departure.js';
+import { readHostInfo } from './node/host-info.js';
 import { type DeviceClass, linkAnnotations, type NodeIdentity } from './node/node-object.js';
 import { NodeRegistrar } from './node/node-registrar.js';
 import { ConfigStore } from './pods/config-store.js';
@@ -74,7 +74,11 @@ export interface AgentStatus {
   departingUntil?: string;
   localApi?: string;
   pods: ReturnType<PodManager['summaries']>;
-  traffic: ReturnType<KubeClient['traffic']> & { leaseRenewals: number; statusWrites: number; nodeWrites: number };
+  traffic: ReturnType<KubeClient['traffic']> & {
+    leaseRenewals: number;
+    statusWrites: number;
+    nodeWrites: number;
+  };
   process: { rssBytes: number; heapUsedBytes: number; uptimeSeconds: number };
 }
 
@@ -97,7 +101,9 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
   const log = options.log ?? ((line: string) => console.log(line));
   const nodeName = options.nodeName;
   if (!NAME_RULE.test(nodeName) || nodeName.length > 253) {
-    throw new AgentError(`node name "${nodeName}" is not a valid DNS subdomain (lowercase letters, digits, "-" and "."): pass --name`);
+    throw new AgentError(
+      `node name "${nodeName}" is not a valid DNS subdomain (lowercase letters, digits, "-" and "."): pass --name`,
+    );
   }
   const dataDir = resolvePath(options.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -178,7 +184,17 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
   };
   const registrar = new NodeRegistrar(client, identity, log);
   const link = new LinkQuality();
-  const lease = new LeaseRenewer(client, nodeName, Math.max(1, Math.round((intervalMs * 4) / 1000)), () => registrar.uid, Math.min(10_000, intervalMs * 2));
+  const lease = new LeaseRenewer(
+    client,
+    nodeName,
+    Math.max(1, Math.round((intervalMs * 4) / 1000)),
+    () => registrar.uid,
+    Math.min(10_000, intervalMs * 2),
+    async () => {
+      log('node: the Lease is gone (was the Node deleted?); registering again');
+      await registrar.register(link.snapshot());
+    },
+  );
   const departure = new Departure(registrar, state);
   let lastStatusWrite = 0;
   let publishedDegraded: boolean | undefined;
@@ -205,7 +221,14 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
       if (now - lastRenewalCheck > 3_600_000) {
         lastRenewalCheck = now;
         if (renewalDue(credentials.certPem)) {
-          credentials = await renewCertificate({ client, dataDir, server: options.server, nodeName, credentials, log });
+          credentials = await renewCertificate({
+            client,
+            dataDir,
+            server: options.server,
+            nodeName,
+            credentials,
+            log,
+          });
           tunnel?.stop();
           tunnel = startTunnel();
         }
@@ -256,21 +279,28 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
     const m = /^\/logs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (head.method !== 'GET' || !m) {
       reply.head({ status: 404, headers: { 'content-type': 'application/json' } });
-      reply.write(Buffer.from(JSON.stringify(new ApiError(404, 'NotFound', `no such path ${url.pathname}`).toStatus())));
+      reply.write(
+        Buffer.from(JSON.stringify(new ApiError(404, 'NotFound', `no such path ${url.pathname}`).toStatus())),
+      );
       return reply.end();
     }
     try {
       const q = url.searchParams;
       const num = (k: string) => (q.get(k) === null ? undefined : Number(q.get(k)));
-      const stream = getPodLogs(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), decodeURIComponent(m[3]!), {
-        follow: q.get('follow') === 'true',
-        previous: q.get('previous') === 'true',
-        timestamps: q.get('timestamps') === 'true',
-        tailLines: num('tailLines'),
-        sinceSeconds: num('sinceSeconds'),
-        limitBytes: num('limitBytes'),
-        ...(q.get('sinceTime') ? { sinceTime: q.get('sinceTime')! } : {}),
-      });
+      const stream = getPodLogs(
+        decodeURIComponent(m[1]!),
+        decodeURIComponent(m[2]!),
+        decodeURIComponent(m[3]!),
+        {
+          follow: q.get('follow') === 'true',
+          previous: q.get('previous') === 'true',
+          timestamps: q.get('timestamps') === 'true',
+          tailLines: num('tailLines'),
+          sinceSeconds: num('sinceSeconds'),
+          limitBytes: num('limitBytes'),
+          ...(q.get('sinceTime') ? { sinceTime: q.get('sinceTime')! } : {}),
+        },
+      );
       reply.head({ status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' } });
       reply.onCancel(() => stream.destroy());
       stream.on('data', (chunk: Buffer | string) => reply.write(Buffer.from(chunk)));
@@ -331,7 +361,11 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
       podWatcher.restartWatch();
     },
     onRenewed: () => {
-      if (Date.now() - lastStatusWrite >= nodeStatusIntervalMs || link.shouldPublish() || link.snapshot().degraded !== publishedDegraded) {
+      if (
+        Date.now() - lastStatusWrite >= nodeStatusIntervalMs ||
+        link.shouldPublish() ||
+        link.snapshot().degraded !== publishedDegraded
+      ) {
         void publishLink();
       }
     },
@@ -339,15 +373,27 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
   });
 
   // 6. The local API.
-  function getPodLogs(namespace: string, pod: string, container: string, logOptions: LogOptions = {}): Readable {
+  function getPodLogs(
+    namespace: string,
+    pod: string,
+    container: string,
+    logOptions: LogOptions = {},
+  ): Readable {
     const worker = podManager.find(namespace, pod);
-    if (!worker) throw new ApiError(404, 'NotFound', `pods "${pod}" not found on this device`, { name: pod, kind: 'pods' });
-    const names = [...(worker.pod.spec?.initContainers ?? []), ...(worker.pod.spec?.containers ?? [])].map((c: { name: string }) => c.name);
+    if (!worker)
+      throw new ApiError(404, 'NotFound', `pods "${pod}" not found on this device`, {
+        name: pod,
+        kind: 'pods',
+      });
+    const names = [...(worker.pod.spec?.initContainers ?? []), ...(worker.pod.spec?.containers ?? [])].map(
+      (c: { name: string }) => c.name,
+    );
     if (!names.includes(container)) throw badRequest(`container ${container} is not valid for pod ${pod}`);
     const until = new Promise<void>((resolveUntil) => {
       const timer = setInterval(() => {
         const current = podManager.find(namespace, pod);
-        const view = current && [...current.views().init, ...current.views().app].find((v) => v.name === container);
+        const view =
+          current && [...current.views().init, ...current.views().app].find((v) => v.name === container);
         if (!view?.running) {
           clearInterval(timer);
           resolveUntil();
@@ -355,7 +401,11 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
       }, 500);
       timer.unref();
     });
-    return readContainerLogs(logPaths(logDir, worker.uid, container), logOptions, logOptions.follow ? until : undefined);
+    return readContainerLogs(
+      logPaths(logDir, worker.uid, container),
+      logOptions,
+      logOptions.follow ? until : undefined,
+    );
   }
 
   const status = (): AgentStatus => {
@@ -383,13 +433,21 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
         statusWrites: reporter.writeCount,
         nodeWrites: registrar.writeCount,
       },
-      process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, uptimeSeconds: Math.round(process.uptime()) },
+      process: {
+        rssBytes: mem.rss,
+        heapUsedBytes: mem.heapUsed,
+        uptimeSeconds: Math.round(process.uptime()),
+      },
     };
   };
 
   const needOnline = () => {
     if (connection.state !== 'online') {
-      throw new ApiError(503, 'ServiceUnavailable', `the hub is unreachable (${connection.lastProblem || 'connecting'}); try again when the link is up`);
+      throw new ApiError(
+        503,
+        'ServiceUnavailable',
+        `the hub is unreachable (${connection.lastProblem || 'connecting'}); try again when the link is up`,
+      );
     }
   };
   const depart = async (inMs: number) => {

@@ -36,8 +36,14 @@ test('flags become agent options with the documented defaults', () => {
 test('bad flags name the flag and the fix', () => {
   assert.throws(() => parse([]), /--server is required/);
   assert.throws(() => parse(['--server', 'http://x:1']), /--server must be an https:\/\/ URL/);
-  assert.throws(() => parse(['--server', 'https://x:1', '--device-class', 'boat']), /--device-class must be one of vehicle, drone, robot, gateway/);
-  assert.throws(() => parse(['--server', 'https://x:1', '--lease-interval', 'soon']), /"soon" is not a duration/);
+  assert.throws(
+    () => parse(['--server', 'https://x:1', '--device-class', 'boat']),
+    /--device-class must be one of vehicle, drone, robot, gateway/,
+  );
+  assert.throws(
+    () => parse(['--server', 'https://x:1', '--lease-interval', 'soon']),
+    /"soon" is not a duration/,
+  );
   assert.throws(() => parseLabels('novalue'), /must be key=value/);
   assert.throws(() => parseLabels('bad key=v'), /not a valid label key/);
 });

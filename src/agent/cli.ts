@@ -17,23 +17,36 @@ export const AGENT_FLAGS: FlagSpec = {
   'data-dir': { type: 'string', default: './.minato-agent', help: 'identity, local state, modules and logs' },
   labels: { type: 'string', default: '', help: 'extra node labels, k=v,k2=v2' },
   'device-class': { type: 'string', default: '', help: `one of ${DEVICE_CLASSES.join('|')}` },
-  'lease-interval': { type: 'string', default: '2s', help: 'lease renewal interval; the lease lasts 4 intervals' },
-  'local-api': { type: 'string', default: '127.0.0.1:10250', help: 'loopback HOST:PORT of the local API, or "off"' },
+  'lease-interval': {
+    type: 'string',
+    default: '2s',
+    help: 'lease renewal interval; the lease lasts 4 intervals',
+  },
+  'local-api': {
+    type: 'string',
+    default: '127.0.0.1:10250',
+    help: 'loopback HOST:PORT of the local API, or "off"',
+  },
   'node-ip': { type: 'string', default: '', help: 'address reported as InternalIP (default: detected)' },
 };
 
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 export function parseLabels(text: string): Record<string, string> {
   const labels: Record<string, string> = {};
-  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new AgentError(`--labels: "${pair}" must be key=value`);
     const key = pair.slice(0, eq);
     const value = pair.slice(eq + 1);
     if (!LABEL_KEY.test(key)) throw new AgentError(`--labels: "${key}" is not a valid label key`);
-    if (!LABEL_VALUE.test(value) || value.length > 63) throw new AgentError(`--labels: "${value}" is not a valid label value`);
+    if (!LABEL_VALUE.test(value) || value.length > 63)
+      throw new AgentError(`--labels: "${value}" is not a valid label value`);
     labels[key] = value;
   }
   return labels;
@@ -42,7 +55,10 @@ export function parseLabels(text: string): Record<string, string> {
 /** Turns parsed flags into AgentOptions, or throws an AgentError naming the bad flag. */
 export function agentOptionsFromFlags(flags: Record<string, string | number | boolean>): AgentOptions {
   const server = String(flags.server ?? '');
-  if (!server) throw new AgentError('--server is required, e.g. --server https://192.168.1.10:6443 (printed by "minato up")');
+  if (!server)
+    throw new AgentError(
+      '--server is required, e.g. --server https://192.168.1.10:6443 (printed by "minato up")',
+    );
   let url: URL;
   try {
     url = new URL(server);

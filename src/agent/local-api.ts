@@ -26,12 +26,17 @@ export interface LocalApiBackend {
 /** "127.0.0.1:10250", "[::1]:10250", "localhost:0"; anything not loopback is refused. */
 export function parseLocalAddress(text: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text.trim());
-  if (!m) throw new AgentError(`--local-api must be HOST:PORT on a loopback address, e.g. 127.0.0.1:10250, got "${text}"`);
+  if (!m)
+    throw new AgentError(
+      `--local-api must be HOST:PORT on a loopback address, e.g. 127.0.0.1:10250, got "${text}"`,
+    );
   const host = (m[1] ?? m[2])!;
   const port = Number(m[3]);
   const loopback = host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
   if (!loopback) {
-    throw new AgentError(`--local-api must listen on a loopback address (127.0.0.1, ::1 or localhost), not "${host}": it has no authentication`);
+    throw new AgentError(
+      `--local-api must listen on a loopback address (127.0.0.1, ::1 or localhost), not "${host}": it has no authentication`,
+    );
   }
   if (port > 65535) throw new AgentError(`--local-api port ${port} is out of range`);
   return { host, port };
@@ -57,7 +62,8 @@ function logOptions(query: URLSearchParams): LogOptions {
     const raw = query.get(name);
     if (raw === null) return undefined;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0) throw badRequest(`${name} must be a non-negative integer, got "${raw}"`);
+    if (!Number.isInteger(n) || n < 0)
+      throw badRequest(`${name} must be a non-negative integer, got "${raw}"`);
     return n;
   };
   const bool = (name: string) => query.get(name) === 'true' || query.get(name) === '1';
@@ -101,10 +107,17 @@ async function handle(backend: LocalApiBackend, req: IncomingMessage, res: Serve
     res.on('close', () => stream.destroy());
     return;
   }
-  throw new ApiError(404, 'NotFound', `no such local API path: ${path} (try /status, /healthz, /logs/NS/POD/CONTAINER)`);
+  throw new ApiError(
+    404,
+    'NotFound',
+    `no such local API path: ${path} (try /status, /healthz, /logs/NS/POD/CONTAINER)`,
+  );
 }
 
-export async function startLocalApi(address: string, backend: LocalApiBackend): Promise<{ server: Server; url: string }> {
+export async function startLocalApi(
+  address: string,
+  backend: LocalApiBackend,
+): Promise<{ server: Server; url: string }> {
   const { host, port } = parseLocalAddress(address);
   const server = createServer((req, res) => {
     handle(backend, req, res).catch((err) => sendError(res, err));

@@ -2,6 +2,7 @@
 /** The `minato` command. */
 import { resolve } from 'node:path';
 import { AGENT_FLAGS, agentCommand } from '../agent/cli.js';
+import { DASHBOARD_FLAGS, dashboardCommand } from '../dashboard/cli.js';
 import { startHub } from '../hub/hub.js';
 import { ensureClusterInfo } from '../init/cluster-info.js';
 import { ensureJoinToken, validJoinTokens } from '../init/join-token.js';
@@ -67,6 +68,7 @@ async function up(argv: string[]): Promise<void> {
   console.log(
     `point kubectl at it:  export KUBECONFIG=${hub.kubeconfigPath}   then try: kubectl get namespaces`,
   );
+  console.log(`dashboard: ${hub.url}/dashboard/ (sign in with: minato dashboard token)`);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -118,6 +120,11 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   node: {
     run: nodeCommand,
     help: 'depart NAME [--in 30s] | return NAME: drain a device gracefully before it leaves',
+  },
+  dashboard: {
+    run: dashboardCommand,
+    flags: DASHBOARD_FLAGS,
+    help: 'token: print a Bearer token to sign in to the web dashboard (/dashboard/)',
   },
 };
 

@@ -14,7 +14,12 @@ test('the window doubles from the base up to the cap', () => {
 test('full jitter: every wait lies in [floor, window] and uses the whole range', () => {
   let r = 0;
   const values = [0, 0.25, 0.5, 0.75, 0.99];
-  const b = new Backoff({ baseMs: 1000, capMs: 1000, random: () => values[r++ % values.length]!, floorMs: 50 });
+  const b = new Backoff({
+    baseMs: 1000,
+    capMs: 1000,
+    random: () => values[r++ % values.length]!,
+    floorMs: 50,
+  });
   const waits = values.map(() => b.next());
   assert.deepEqual(waits, [50, 250, 500, 750, 990]);
 });

@@ -25,7 +25,10 @@ test('a Status body becomes the ApiError it describes', () => {
 });
 
 test('a 410 Status keeps its Expired reason; a bare 410 gets one from the code', () => {
-  const withStatus = errorFromResponse(410, JSON.stringify({ kind: 'Status', code: 410, reason: 'Expired', message: 'too old' }));
+  const withStatus = errorFromResponse(
+    410,
+    JSON.stringify({ kind: 'Status', code: 410, reason: 'Expired', message: 'too old' }),
+  );
   assert.equal(withStatus.reason, 'Expired');
   const bare = errorFromResponse(410, '');
   assert.equal(bare.code, 410);

@@ -52,7 +52,11 @@ export function errorFromResponse(code: number, body: string): ApiError {
   }
   const reason = REASON_BY_CODE[code] ?? 'InternalError';
   const text = body.trim().slice(0, 300);
-  return new ApiError(code, reason, text ? `${reason} (${code}): ${text}` : `the server replied ${code} (${reason})`);
+  return new ApiError(
+    code,
+    reason,
+    text ? `${reason} (${code}): ${text}` : `the server replied ${code} (${reason})`,
+  );
 }
 
 /** A short human reason for a low-level network error: "connection refused", "timed out after 5 s". */

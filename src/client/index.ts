@@ -1,4 +1,7 @@
-/** The client's public surface. */
+/**
+ * The client's public surface. Kubeconfig files are read by './kubeconfig.js', imported on its own
+ * because it pulls in the YAML parser, which a device agent does not need.
+ */
 export { Backoff, type BackoffOptions, sleep } from './backoff.js';
 export { describeNetworkError, errorFromResponse, isTransportError, TransportError } from './errors.js';
 export {
@@ -11,7 +14,6 @@ export {
   type RawReply,
   type TrafficCounters,
 } from './kube-client.js';
-export { loadKubeconfig, parseKubeconfig } from './kubeconfig.js';
-export { type ListWatchOptions, ListWatcher } from './list-watch.js';
+export { ListWatcher, type ListWatchOptions } from './list-watch.js';
 export { type ResourceRef, resourcePath, withQuery } from './paths.js';
 export type { WatchEnd, WatchEvent, WatchEventType, WatchHandle, WatchOptions } from './watch.js';

@@ -63,7 +63,10 @@ test('verbs send the right method, content type, body and token; replies are par
   await client.update('/api/v1/namespaces/default/pods/p', { metadata: { name: 'p' } });
   await client.patch('/api/v1/namespaces/default/pods/p', { spec: {} }, 'strategic');
   await client.patch('/api/v1/namespaces/default/pods/p', [{ op: 'test', path: '/a', value: 1 }], 'json');
-  await client.delete('/api/v1/namespaces/default/pods/p', { gracePeriodSeconds: 0, preconditions: { uid: 'u1' } });
+  await client.delete('/api/v1/namespaces/default/pods/p', {
+    gracePeriodSeconds: 0,
+    preconditions: { uid: 'u1' },
+  });
   assert.deepEqual(
     seen.map((s) => [s.method, s.contentType]),
     [
@@ -90,7 +93,14 @@ test('verbs send the right method, content type, body and token; replies are par
 
 test('HTTP errors become ApiErrors from their Status', async () => {
   handler = (_req, res) =>
-    json(res, 409, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'AlreadyExists', code: 409, message: 'x exists' });
+    json(res, 409, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      reason: 'AlreadyExists',
+      code: 409,
+      message: 'x exists',
+    });
   const client = new KubeClient({ server: url, caPem });
   await assert.rejects(client.get('/api/v1/nodes/x'), (err: unknown) => {
     assert.ok(isApiError(err));
@@ -137,14 +147,24 @@ test('ListWatcher lists, watches from the list version, and relists after 410', 
   let watches = 0;
   handler = (req, res) => {
     const q = new URL(req.url!, 'https://x').searchParams;
-    if (!q.get('watch')) return json(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '10' }, items: [] });
+    if (!q.get('watch'))
+      return json(res, 200, {
+        kind: 'PodList',
+        apiVersion: 'v1',
+        metadata: { resourceVersion: '10' },
+        items: [],
+      });
     watches++;
     res.writeHead(200, { 'content-type': 'application/json' });
     if (watches === 1) {
       assert.equal(q.get('resourceVersion'), '10');
       assert.equal(q.get('fieldSelector'), 'spec.nodeName=n1');
-      res.write(`${JSON.stringify({ type: 'ADDED', object: { kind: 'Pod', metadata: { name: 'a', resourceVersion: '11' } } })}\n`);
-      res.end(`${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired', message: 'too old' } })}\n`);
+      res.write(
+        `${JSON.stringify({ type: 'ADDED', object: { kind: 'Pod', metadata: { name: 'a', resourceVersion: '11' } } })}\n`,
+      );
+      res.end(
+        `${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired', message: 'too old' } })}\n`,
+      );
       return;
     }
     // the second watch comes after a relist

@@ -81,7 +81,8 @@ export class KubeClient {
 
   constructor(readonly options: ClientOptions) {
     const url = new URL(options.server);
-    if (url.protocol !== 'https:') throw new Error(`the hub URL must start with https://, got ${options.server}`);
+    if (url.protocol !== 'https:')
+      throw new Error(`the hub URL must start with https://, got ${options.server}`);
     this.server = url.origin;
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.agent = this.newAgent();
@@ -117,7 +118,12 @@ export class KubeClient {
     return this.json<T>('PUT', path, body, 'application/json', options);
   }
 
-  patch<T = KubeObject>(path: string, body: unknown, type: PatchType = 'merge', options: CallOptions = {}): Promise<T> {
+  patch<T = KubeObject>(
+    path: string,
+    body: unknown,
+    type: PatchType = 'merge',
+    options: CallOptions = {},
+  ): Promise<T> {
     return this.json<T>('PATCH', path, body, PATCH_CONTENT_TYPES[type], options);
   }
 
@@ -163,7 +169,11 @@ export class KubeClient {
     options: { body?: string; contentType?: string; timeoutMs?: number; accept?: string } = {},
   ): Promise<RawReply> {
     return new Promise((resolve, reject) => {
-      const req = this.open(method, path, { contentType: options.contentType, accept: options.accept, body: options.body });
+      const req = this.open(method, path, {
+        contentType: options.contentType,
+        accept: options.accept,
+        body: options.body,
+      });
       const timeoutMs = options.timeoutMs ?? this.timeoutMs;
       const timer = setTimeout(() => {
         req.destroy(Object.assign(new Error(`no reply within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
@@ -173,7 +183,11 @@ export class KubeClient {
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
           clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          });
         });
         res.on('error', (err) => {
           clearTimeout(timer);
@@ -195,7 +209,10 @@ export class KubeClient {
   open(method: string, path: string, options: { body?: string; contentType?: string; accept?: string } = {}) {
     if (this.closed) throw new TransportError(this.server, 'the client is closed', 'ECLIENTCLOSED');
     this.requestCount++;
-    const headers: Record<string, string> = { ...this.baseHeaders, accept: options.accept ?? 'application/json' };
+    const headers: Record<string, string> = {
+      ...this.baseHeaders,
+      accept: options.accept ?? 'application/json',
+    };
     if (options.body !== undefined) {
       headers['content-type'] = options.contentType ?? 'application/json';
       headers['content-length'] = String(Buffer.byteLength(options.body));
@@ -219,7 +236,12 @@ export class KubeClient {
       sent += socket.bytesWritten;
       received += socket.bytesRead;
     }
-    return { bytesSent: sent, bytesReceived: received, requests: this.requestCount, failures: this.failureCount };
+    return {
+      bytesSent: sent,
+      bytesReceived: received,
+      requests: this.requestCount,
+      failures: this.failureCount,
+    };
   }
 
   /** Drops every pooled connection (e.g. after the link was lost); in-flight requests fail. */

@@ -19,18 +19,24 @@ export function parseKubeconfig(text: string, baseDir = '.', source = 'kubeconfi
   const doc = (parse(text) ?? {}) as KubeconfigDocument;
   const contextName = doc['current-context'];
   const context = doc.contexts?.find((c) => c.name === contextName)?.context ?? doc.contexts?.[0]?.context;
-  const cluster = (context ? doc.clusters?.find((c) => c.name === context.cluster) : doc.clusters?.[0])?.cluster;
+  const cluster = (context ? doc.clusters?.find((c) => c.name === context.cluster) : doc.clusters?.[0])
+    ?.cluster;
   const user = (context ? doc.users?.find((u) => u.name === context.user) : doc.users?.[0])?.user ?? {};
   if (!cluster?.server) throw new Error(`${source}: the current context has no cluster server`);
   const data = (inline: string | undefined, file: string | undefined, what: string): string | undefined => {
     if (inline) return Buffer.from(inline, 'base64').toString('utf8');
     if (file) return readFileSync(resolve(baseDir, file), 'utf8');
-    if (what === 'certificate-authority') throw new Error(`${source}: the cluster has no certificate-authority`);
+    if (what === 'certificate-authority')
+      throw new Error(`${source}: the cluster has no certificate-authority`);
     return undefined;
   };
   return {
     server: cluster.server,
-    caPem: data(cluster['certificate-authority-data'], cluster['certificate-authority'], 'certificate-authority')!,
+    caPem: data(
+      cluster['certificate-authority-data'],
+      cluster['certificate-authority'],
+      'certificate-authority',
+    )!,
     certPem: data(user['client-certificate-data'], user['client-certificate'], 'client-certificate'),
     keyPem: data(user['client-key-data'], user['client-key'], 'client-key'),
     token: user.token,

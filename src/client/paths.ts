@@ -25,7 +25,10 @@ export function resourcePath(ref: ResourceRef): string {
 }
 
 /** Appends query parameters, skipping undefined values; booleans and numbers become strings. */
-export function withQuery(path: string, query: Record<string, string | number | boolean | undefined> = {}): string {
+export function withQuery(
+  path: string,
+  query: Record<string, string | number | boolean | undefined> = {},
+): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
   const text = params.toString();

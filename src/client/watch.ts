@@ -5,8 +5,8 @@
  * lastResourceVersion".
  */
 import type { ApiError } from '../api/errors.js';
-import type { KubeObject, Status } from '../api/types.js';
 import { ApiError as ApiErrorClass } from '../api/errors.js';
+import type { KubeObject, Status } from '../api/types.js';
 import { errorFromResponse } from './errors.js';
 import type { KubeClient } from './kube-client.js';
 import { withQuery } from './paths.js';
@@ -62,7 +62,8 @@ export function watchPath<T extends KubeObject>(
       resolve(end);
     };
   });
-  const finish = (reason: WatchEnd['reason'], error?: ApiError) => settle({ reason, error, lastResourceVersion });
+  const finish = (reason: WatchEnd['reason'], error?: ApiError) =>
+    settle({ reason, error, lastResourceVersion });
 
   const query = {
     watch: 1,
@@ -123,7 +124,10 @@ export function watchPath<T extends KubeObject>(
         event = JSON.parse(line) as typeof event;
       } catch {
         res.destroy();
-        finish('error', errorFromResponse(502, `the watch stream sent a line that is not JSON: ${line.slice(0, 200)}`));
+        finish(
+          'error',
+          errorFromResponse(502, `the watch stream sent a line that is not JSON: ${line.slice(0, 200)}`),
+        );
         return false;
       }
       if (event.type === 'ERROR') {

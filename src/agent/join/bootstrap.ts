@@ -6,7 +6,6 @@
 import { isApiError } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import { isTransportError, KubeClient, resourcePath, sleep } from '../../client/index.js';
-import { createCertificateRequest } from '../../pki/index.js';
 import { AgentError } from '../errors.js';
 import { nodeUserName } from './credentials.js';
 
@@ -23,7 +22,10 @@ export interface BootstrapOptions {
 }
 
 const TOKEN_FORMAT = /^[a-z0-9]{6}\.[a-z0-9]{16}$/;
-const CSR_PATH = resourcePath({ apiVersion: 'certificates.k8s.io/v1', resource: 'certificatesigningrequests' });
+const CSR_PATH = resourcePath({
+  apiVersion: 'certificates.k8s.io/v1',
+  resource: 'certificatesigningrequests',
+});
 const TOKEN_FIX = 'create a new one on the hub with "minato token create" and pass it with --token';
 
 export function checkTokenFormat(token: string): void {
@@ -34,7 +36,9 @@ export function checkTokenFormat(token: string): void {
   }
 }
 
-export async function bootstrapCredentials(options: BootstrapOptions): Promise<{ certPem: string; keyPem: string }> {
+export async function bootstrapCredentials(
+  options: BootstrapOptions,
+): Promise<{ certPem: string; keyPem: string }> {
   checkTokenFormat(options.token);
   const client = new KubeClient({
     server: options.server,
@@ -59,6 +63,8 @@ export async function requestNodeCertificate(
   options: Pick<BootstrapOptions, 'nodeName' | 'issueTimeoutMs' | 'pollIntervalMs' | 'log'>,
 ): Promise<{ certPem: string; keyPem: string }> {
   const log = options.log ?? (() => {});
+  // Loaded only when needed: the X.509 library costs ~20 MiB of RSS a running device can keep.
+  const { createCertificateRequest } = await import('../../pki/index.js');
   const { csrPem, keyPem } = await createCertificateRequest({
     commonName: nodeUserName(options.nodeName),
     organizations: ['system:nodes'],
@@ -97,7 +103,11 @@ async function waitForCertificate(
   for (;;) {
     const issued = csr.status?.certificate as string | undefined;
     if (issued) return Buffer.from(issued, 'base64').toString('utf8');
-    const conditions = (csr.status?.conditions ?? []) as { type?: string; reason?: string; message?: string }[];
+    const conditions = (csr.status?.conditions ?? []) as {
+      type?: string;
+      reason?: string;
+      message?: string;
+    }[];
     const refusal = conditions.find((c) => c.type === 'Denied' || c.type === 'Failed');
     if (refusal) {
       const because = [refusal.reason, refusal.message].filter(Boolean).join(': ');
@@ -124,7 +134,9 @@ function explain(err: unknown, doing: string): Error {
   if (isTransportError(err)) return new AgentError(err.message);
   if (isApiError(err)) {
     if (err.code === 401) {
-      return new AgentError(`the hub rejected the bootstrap token (401 Unauthorized): it is wrong or expired; ${TOKEN_FIX}`);
+      return new AgentError(
+        `the hub rejected the bootstrap token (401 Unauthorized): it is wrong or expired; ${TOKEN_FIX}`,
+      );
     }
     if (err.code === 403) {
       return new AgentError(

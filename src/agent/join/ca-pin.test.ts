@@ -14,7 +14,10 @@ async function hubChain() {
   const caPair = await createCertificateAuthority({ commonName: 'minato-ca' });
   const ca = await loadCertificateAuthority(caPair.certPem, caPair.keyPem);
   const serving = await issueServingCertificate(ca, { commonName: 'hub', ipAddresses: ['127.0.0.1'] });
-  return { caPem: caPair.certPem, chain: [new X509Certificate(serving.certPem), new X509Certificate(caPair.certPem)] };
+  return {
+    caPem: caPair.certPem,
+    chain: [new X509Certificate(serving.certPem), new X509Certificate(caPair.certPem)],
+  };
 }
 
 test('our pin is the same hash "minato up" prints (caCertHash from src/pki)', async () => {
@@ -52,7 +55,10 @@ test('a pinned CA that did not sign the hub leaf is refused', async () => {
   const impostor = await hubChain();
   // The chain presents our CA but a leaf from another CA.
   const mixed = [impostor.chain[0]!, chain[1]!];
-  assert.throws(() => selectPinnedCa(mixed, publicKeyPin(chain[1]!)), /was not signed by the CA matching --ca-cert-hash/);
+  assert.throws(
+    () => selectPinnedCa(mixed, publicKeyPin(chain[1]!)),
+    /was not signed by the CA matching --ca-cert-hash/,
+  );
 });
 
 test('a pin that matches only a leaf (not a CA) is refused', async () => {

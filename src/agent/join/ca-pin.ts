@@ -75,7 +75,9 @@ export function fetchPresentedChain(server: string, timeoutMs = 5_000): Promise<
     });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new AgentError(`cannot reach the hub at ${url.origin}: no TLS handshake within ${timeoutMs} ms`));
+      reject(
+        new AgentError(`cannot reach the hub at ${url.origin}: no TLS handshake within ${timeoutMs} ms`),
+      );
     }, timeoutMs);
     socket.once('secureConnect', () => {
       clearTimeout(timer);

@@ -4,7 +4,6 @@
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
-import { renderKubeconfig } from '../../pki/index.js';
 import { PRIVATE_MODE, readTextIfExists, writeFileAtomic } from '../state/atomic-file.js';
 
 export interface NodeCredentials {
@@ -26,7 +25,11 @@ export type LoadedCredentials =
   | { ok: false; why: string };
 
 /** Existing credentials if they are complete, for this node, signed by the saved CA and unexpired. */
-export async function loadCredentials(dataDir: string, nodeName: string, now = Date.now()): Promise<LoadedCredentials> {
+export async function loadCredentials(
+  dataDir: string,
+  nodeName: string,
+  now = Date.now(),
+): Promise<LoadedCredentials> {
   const dir = join(dataDir, PKI_DIR);
   const [caPem, certPem, keyPem] = await Promise.all(
     [FILES.ca, FILES.cert, FILES.key].map((f) => readTextIfExists(join(dir, f))),
@@ -48,7 +51,8 @@ export async function loadCredentials(dataDir: string, nodeName: string, now = D
     return { ok: false, why: 'the saved certificate was not signed by the saved CA' };
   }
   const notAfter = new Date(cert.validTo);
-  if (notAfter.getTime() <= now) return { ok: false, why: `the saved certificate expired on ${notAfter.toISOString()}` };
+  if (notAfter.getTime() <= now)
+    return { ok: false, why: `the saved certificate expired on ${notAfter.toISOString()}` };
   try {
     if (!cert.checkPrivateKey(createPrivateKey(keyPem))) {
       return { ok: false, why: 'the saved key does not belong to the saved certificate' };
@@ -70,6 +74,7 @@ export async function saveCredentials(
   await writeFileAtomic(join(dir, FILES.key), credentials.keyPem, PRIVATE_MODE);
   await writeFileAtomic(join(dir, FILES.cert), credentials.certPem, 0o644);
   await writeFileAtomic(join(dir, FILES.ca), credentials.caPem, 0o644);
+  const { renderKubeconfig } = await import('../../pki/index.js');
   const kubeconfig = renderKubeconfig({
     clusterName: 'minato',
     server,

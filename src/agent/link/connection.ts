@@ -113,7 +113,8 @@ export class Connection {
       if (!this.running) return 0;
       this.options.link.recordFailure();
       const message = isApiError(err) ? err.message : String(err);
-      if (this.current === 'connecting' && !isTransportError(err)) this.note(`cannot register with the hub: ${message}`);
+      if (this.current === 'connecting' && !isTransportError(err))
+        this.note(`cannot register with the hub: ${message}`);
       else this.note(message);
       if (this.current === 'connecting' && isTransportError(err)) this.setState('offline');
       return this.options.backoff.next();

@@ -30,6 +30,8 @@ export class LeaseRenewer {
     private readonly durationSeconds: number,
     private readonly nodeUid: () => string | undefined,
     private readonly timeoutMs: number,
+    /** The Lease vanished while we held it (the Node was deleted and its Lease collected): re-register first. */
+    private readonly onLost: () => Promise<void> = async () => {},
   ) {}
 
   get path(): string {
@@ -46,11 +48,14 @@ export class LeaseRenewer {
     const started = performance.now();
     if (this.exists) {
       try {
-        await this.client.patch(this.path, { spec: { renewTime: nowMicroTime() } }, 'merge', { timeoutMs: this.timeoutMs });
+        await this.client.patch(this.path, { spec: { renewTime: nowMicroTime() } }, 'merge', {
+          timeoutMs: this.timeoutMs,
+        });
         return performance.now() - started;
       } catch (err) {
         if (!isApiError(err) || err.code !== 404) throw err;
         this.exists = false;
+        await this.onLost();
       }
     }
     await this.ensure();
@@ -72,7 +77,11 @@ export class LeaseRenewer {
     };
     try {
       await this.client.create(
-        resourcePath({ apiVersion: 'coordination.k8s.io/v1', resource: 'leases', namespace: LEASE_NAMESPACE }),
+        resourcePath({
+          apiVersion: 'coordination.k8s.io/v1',
+          resource: 'leases',
+          namespace: LEASE_NAMESPACE,
+        }),
         lease,
         { timeoutMs: this.timeoutMs },
       );
@@ -81,7 +90,9 @@ export class LeaseRenewer {
       // It exists (e.g. from before a restart): take it over with our identity, duration and time.
       await this.client.patch(
         this.path,
-        { spec: { holderIdentity: this.nodeName, leaseDurationSeconds: this.durationSeconds, renewTime: now } },
+        {
+          spec: { holderIdentity: this.nodeName, leaseDurationSeconds: this.durationSeconds, renewTime: now },
+        },
         'merge',
         { timeoutMs: this.timeoutMs },
       );

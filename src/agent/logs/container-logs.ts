@@ -166,14 +166,13 @@ function sinceMs(options: LogOptions): number | undefined {
 }
 
 /** The selected log text; with `follow`, the stream stays open until `until` resolves or it is destroyed. */
-export function readContainerLogs(
-  paths: LogPaths,
-  options: LogOptions,
-  until?: Promise<void>,
-): Readable {
+export function readContainerLogs(paths: LogPaths, options: LogOptions, until?: Promise<void>): Readable {
   const since = sinceMs(options);
   if (options.previous) {
-    return readContainerLogs({ current: paths.previous, rotated: `${paths.previous}.none`, previous: '' }, { ...options, previous: false, follow: false });
+    return readContainerLogs(
+      { current: paths.previous, rotated: `${paths.previous}.none`, previous: '' },
+      { ...options, previous: false, follow: false },
+    );
   }
   let lines = [...readLines(paths.rotated), ...readLines(paths.current)];
   if (since !== undefined) lines = lines.filter((l) => l.time >= since);

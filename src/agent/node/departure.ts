@@ -52,10 +52,14 @@ export class Departure {
   async return(): Promise<{ uncordoned: boolean }> {
     const meta = this.state.getMeta();
     const cordonedByUs =
-      Boolean(meta.cordonedByAgent) || this.registrar.node?.metadata.annotations?.[ANNOTATIONS.cordonedBy] === 'departure';
+      Boolean(meta.cordonedByAgent) ||
+      this.registrar.node?.metadata.annotations?.[ANNOTATIONS.cordonedBy] === 'departure';
     await this.registrar.patch({
       metadata: {
-        annotations: { [ANNOTATIONS.departing]: null, ...(cordonedByUs ? { [ANNOTATIONS.cordonedBy]: null } : {}) },
+        annotations: {
+          [ANNOTATIONS.departing]: null,
+          ...(cordonedByUs ? { [ANNOTATIONS.cordonedBy]: null } : {}),
+        },
       },
       ...(cordonedByUs ? { spec: { unschedulable: null } } : {}),
     });

@@ -74,13 +74,19 @@ export function nodeConditions(input: NodeStatusInput): Condition[] {
       reason,
       message,
       lastHeartbeatTime: now,
-      lastTransitionTime: before?.status === status && before.lastTransitionTime ? before.lastTransitionTime : now,
+      lastTransitionTime:
+        before?.status === status && before.lastTransitionTime ? before.lastTransitionTime : now,
     };
   };
   const link = input.link;
   const degraded = link?.degraded ?? false;
   return [
-    make('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'minato agent has sufficient memory available'),
+    make(
+      'MemoryPressure',
+      'False',
+      'KubeletHasSufficientMemory',
+      'minato agent has sufficient memory available',
+    ),
     make('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'minato agent has no disk pressure'),
     make('PIDPressure', 'False', 'KubeletHasSufficientPID', 'minato agent has sufficient PID available'),
     make('Ready', 'True', 'KubeletReady', 'minato agent is posting ready status'),

@@ -40,7 +40,10 @@ export class NodeRegistrar {
     } catch (err) {
       if (!isApiError(err) || err.code !== 404) throw err;
       try {
-        node = await this.client.create(resourcePath({ apiVersion: 'v1', resource: 'nodes' }), newNodeObject(this.identity, { link }));
+        node = await this.client.create(
+          resourcePath({ apiVersion: 'v1', resource: 'nodes' }),
+          newNodeObject(this.identity, { link }),
+        );
         this.writes++;
         this.log(`node: registered Node ${this.identity.name}`);
       } catch (createErr) {
@@ -53,7 +56,11 @@ export class NodeRegistrar {
     const labels = node.metadata.labels ?? {};
     const changed = Object.entries(wanted).filter(([k, v]) => labels[k] !== v);
     if (changed.length > 0) {
-      this.node = await this.client.patch(this.path, { metadata: { labels: Object.fromEntries(changed) } }, 'merge');
+      this.node = await this.client.patch(
+        this.path,
+        { metadata: { labels: Object.fromEntries(changed) } },
+        'merge',
+      );
       this.writes++;
     }
     await this.writeStatus(link);

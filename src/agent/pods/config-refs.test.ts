@@ -14,10 +14,23 @@ import {
 
 const facts = { nodeName: 'dev1', hostIP: '10.0.0.5', podIP: '10.0.0.5' };
 const objects = new Map<string, KubeObject>([
-  ['configmaps/default/cfg', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { mode: 'fast', 'app.yaml': 'a: 1' } }],
+  [
+    'configmaps/default/cfg',
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cfg' },
+      data: { mode: 'fast', 'app.yaml': 'a: 1' },
+    },
+  ],
   [
     'secrets/default/creds',
-    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds' }, data: { password: Buffer.from('s3cret').toString('base64') } },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'creds' },
+      data: { password: Buffer.from('s3cret').toString('base64') },
+    },
   ],
 ]);
 const lookup: ConfigLookup = (ref: ObjectRef) => objects.get(refKey(ref));
@@ -38,7 +51,9 @@ test('every ConfigMap and Secret a pod refers to is found once', () => {
         envFrom: [{ secretRef: { name: 'creds' } }, { configMapRef: { name: 'cfg' } }],
       },
     ],
-    initContainers: [{ name: 'i', env: [{ name: 'B', valueFrom: { secretKeyRef: { name: 'other', key: 'k' } } }] }],
+    initContainers: [
+      { name: 'i', env: [{ name: 'B', valueFrom: { secretKeyRef: { name: 'other', key: 'k' } } }] },
+    ],
     volumes: [
       { name: 'v1', configMap: { name: 'vol-cm' } },
       { name: 'v2', secret: { secretName: 'vol-secret' } },
@@ -90,14 +105,29 @@ test('env: values, refs, envFrom with prefix, field refs and $(VAR) expansion', 
 test('a missing required reference is a ConfigError with the kubelet message', () => {
   const p = pod({ containers: [] });
   assert.throws(
-    () => resolveEnv(p, { env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'missing', key: 'k' } } }] }, lookup, facts),
+    () =>
+      resolveEnv(
+        p,
+        { env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'missing', key: 'k' } } }] },
+        lookup,
+        facts,
+      ),
     (err: unknown) => err instanceof ConfigError && err.message === 'configmap "missing" not found',
   );
   assert.throws(
-    () => resolveEnv(p, { env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'creds', key: 'nokey' } } }] }, lookup, facts),
+    () =>
+      resolveEnv(
+        p,
+        { env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'creds', key: 'nokey' } } }] },
+        lookup,
+        facts,
+      ),
     /couldn't find key nokey in secret "creds"/,
   );
-  assert.throws(() => resolveEnv(p, { envFrom: [{ secretRef: { name: 'gone' } }] }, lookup, facts), /secret "gone" not found/);
+  assert.throws(
+    () => resolveEnv(p, { envFrom: [{ secretRef: { name: 'gone' } }] }, lookup, facts),
+    /secret "gone" not found/,
+  );
 });
 
 test('volume files: all keys, selected items, secrets decoded, no path escapes', () => {
@@ -109,17 +139,39 @@ test('volume files: all keys, selected items, secrets decoded, no path escapes',
   ]);
   const items = volumeFiles(
     p,
-    { name: 'v', secret: { secretName: 'creds', items: [{ key: 'password', path: 'db/pass' }], defaultMode: 0o400 } },
+    {
+      name: 'v',
+      secret: { secretName: 'creds', items: [{ key: 'password', path: 'db/pass' }], defaultMode: 0o400 },
+    },
     lookup,
     facts,
   )!;
-  assert.deepEqual(items.map((f) => [f.path, f.content.toString(), f.mode]), [['db/pass', 's3cret', 0o400]]);
-  const escape = volumeFiles(p, { name: 'v', configMap: { name: 'cfg', items: [{ key: 'mode', path: '../x' }] } }, lookup, facts)!;
-  assert.deepEqual(escape, []);
+  assert.deepEqual(
+    items.map((f) => [f.path, f.content.toString(), f.mode]),
+    [['db/pass', 's3cret', 0o400]],
+  );
+  const escaping = volumeFiles(
+    p,
+    { name: 'v', configMap: { name: 'cfg', items: [{ key: 'mode', path: '../x' }] } },
+    lookup,
+    facts,
+  )!;
+  assert.deepEqual(escaping, []);
   assert.equal(volumeFiles(p, { name: 'v', emptyDir: {} }, lookup, facts), undefined);
-  assert.deepEqual(volumeFiles(p, { name: 'v', configMap: { name: 'absent', optional: true } }, lookup, facts), []);
-  assert.throws(() => volumeFiles(p, { name: 'v', configMap: { name: 'absent' } }, lookup, facts), /configmap "absent" not found/);
-  const down = volumeFiles(p, { name: 'v', downwardAPI: { items: [{ path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } }, lookup, facts)!;
+  assert.deepEqual(
+    volumeFiles(p, { name: 'v', configMap: { name: 'absent', optional: true } }, lookup, facts),
+    [],
+  );
+  assert.throws(
+    () => volumeFiles(p, { name: 'v', configMap: { name: 'absent' } }, lookup, facts),
+    /configmap "absent" not found/,
+  );
+  const down = volumeFiles(
+    p,
+    { name: 'v', downwardAPI: { items: [{ path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } },
+    lookup,
+    facts,
+  )!;
   assert.equal(down[0]!.content.toString(), 'p');
 });
 

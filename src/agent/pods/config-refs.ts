@@ -78,11 +78,15 @@ export function referencedObjects(pod: KubeObject): ObjectRef[] {
 export function objectData(kind: ConfigKind, object: KubeObject): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   if (kind === 'configmaps') {
-    for (const [k, v] of Object.entries((object.data ?? {}) as Record<string, string>)) out.set(k, Buffer.from(v, 'utf8'));
-    for (const [k, v] of Object.entries((object.binaryData ?? {}) as Record<string, string>)) out.set(k, Buffer.from(v, 'base64'));
+    for (const [k, v] of Object.entries((object.data ?? {}) as Record<string, string>))
+      out.set(k, Buffer.from(v, 'utf8'));
+    for (const [k, v] of Object.entries((object.binaryData ?? {}) as Record<string, string>))
+      out.set(k, Buffer.from(v, 'base64'));
   } else {
-    for (const [k, v] of Object.entries((object.data ?? {}) as Record<string, string>)) out.set(k, Buffer.from(v, 'base64'));
-    for (const [k, v] of Object.entries((object.stringData ?? {}) as Record<string, string>)) out.set(k, Buffer.from(v, 'utf8'));
+    for (const [k, v] of Object.entries((object.data ?? {}) as Record<string, string>))
+      out.set(k, Buffer.from(v, 'base64'));
+    for (const [k, v] of Object.entries((object.stringData ?? {}) as Record<string, string>))
+      out.set(k, Buffer.from(v, 'utf8'));
   }
   return out;
 }
@@ -134,7 +138,12 @@ export function fieldValue(pod: KubeObject, path: string, facts: PodFacts): stri
 }
 
 /** The container's environment; throws ConfigError naming the first missing required reference. */
-export function resolveEnv(pod: KubeObject, container: Spec, lookup: ConfigLookup, facts: PodFacts): Record<string, string> {
+export function resolveEnv(
+  pod: KubeObject,
+  container: Spec,
+  lookup: ConfigLookup,
+  facts: PodFacts,
+): Record<string, string> {
   const namespace = pod.metadata.namespace ?? 'default';
   const env: Record<string, string> = {};
   const get = (kind: ConfigKind, name: string) => lookup({ kind, namespace, name });
@@ -148,7 +157,8 @@ export function resolveEnv(pod: KubeObject, container: Spec, lookup: ConfigLooku
       if (ref.optional) continue;
       throw new ConfigError(`${describe(kind, ref.name)} not found`);
     }
-    for (const [key, value] of objectData(kind, object)) env[`${source.prefix ?? ''}${key}`] = value.toString('utf8');
+    for (const [key, value] of objectData(kind, object))
+      env[`${source.prefix ?? ''}${key}`] = value.toString('utf8');
   }
   for (const e of (container.env ?? []) as Spec[]) {
     if (!e.name) continue;
@@ -174,7 +184,8 @@ export function resolveEnv(pod: KubeObject, container: Spec, lookup: ConfigLooku
     } else if (from.fieldRef?.fieldPath) {
       env[e.name] = fieldValue(pod, String(from.fieldRef.fieldPath), facts) ?? '';
     } else if (from.resourceFieldRef?.resource) {
-      const value = container.resources?.limits?.[String(from.resourceFieldRef.resource).replace(/^limits\./, '')];
+      const value =
+        container.resources?.limits?.[String(from.resourceFieldRef.resource).replace(/^limits\./, '')];
       env[e.name] = value === undefined ? '' : String(value);
     }
   }
@@ -220,7 +231,12 @@ function itemsOf(
  * The files of a configMap, secret, projected or downwardAPI volume; undefined for other volume
  * types (emptyDir and hostPath are directories, not generated content).
  */
-export function volumeFiles(pod: KubeObject, volume: Spec, lookup: ConfigLookup, facts: PodFacts): VolumeFile[] | undefined {
+export function volumeFiles(
+  pod: KubeObject,
+  volume: Spec,
+  lookup: ConfigLookup,
+  facts: PodFacts,
+): VolumeFile[] | undefined {
   const namespace = pod.metadata.namespace ?? 'default';
   const get = (kind: ConfigKind, name: string) => lookup({ kind, namespace, name });
   let files: VolumeFile[];
@@ -230,13 +246,25 @@ export function volumeFiles(pod: KubeObject, volume: Spec, lookup: ConfigLookup,
     const ref = { ...volume.secret, name: volume.secret.secretName };
     files = itemsOf('secrets', get('secrets', ref.name), ref);
   } else if (volume.downwardAPI) {
-    files = downwardFiles(pod, volume.downwardAPI.items ?? [], facts, volume.downwardAPI.defaultMode ?? 0o644);
+    files = downwardFiles(
+      pod,
+      volume.downwardAPI.items ?? [],
+      facts,
+      volume.downwardAPI.defaultMode ?? 0o644,
+    );
   } else if (volume.projected) {
     files = [];
     const mode = volume.projected.defaultMode ?? 0o644;
     for (const s of (volume.projected.sources ?? []) as Spec[]) {
-      if (s.configMap) files.push(...itemsOf('configmaps', get('configmaps', s.configMap.name), { defaultMode: mode, ...s.configMap }));
-      if (s.secret) files.push(...itemsOf('secrets', get('secrets', s.secret.name), { defaultMode: mode, ...s.secret }));
+      if (s.configMap)
+        files.push(
+          ...itemsOf('configmaps', get('configmaps', s.configMap.name), {
+            defaultMode: mode,
+            ...s.configMap,
+          }),
+        );
+      if (s.secret)
+        files.push(...itemsOf('secrets', get('secrets', s.secret.name), { defaultMode: mode, ...s.secret }));
       if (s.downwardAPI) files.push(...downwardFiles(pod, s.downwardAPI.items ?? [], facts, mode));
     }
   } else {

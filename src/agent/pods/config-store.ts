@@ -28,7 +28,10 @@ export class ConfigStore {
 
   restore(entries: { kind: ObjectRef['kind']; object: KubeObject }[]): void {
     for (const { kind, object } of entries) {
-      this.objects.set(refKey({ kind, namespace: object.metadata.namespace!, name: object.metadata.name! }), object);
+      this.objects.set(
+        refKey({ kind, namespace: object.metadata.namespace!, name: object.metadata.name! }),
+        object,
+      );
     }
   }
 

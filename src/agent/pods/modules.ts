@@ -40,7 +40,11 @@ export class ModuleResolver {
 
   constructor(
     private readonly dataDir: string,
-    private readonly options: { fetchTimeoutMs?: number; log?: (line: string) => void; fetch?: typeof fetch } = {},
+    private readonly options: {
+      fetchTimeoutMs?: number;
+      log?: (line: string) => void;
+      fetch?: typeof fetch;
+    } = {},
   ) {}
 
   get cacheDir(): string {
@@ -68,7 +72,8 @@ export class ModuleResolver {
   async resolveExecutable(command: string): Promise<ResolvedModule> {
     if (command.includes('/') || command.startsWith('file:')) {
       const path = this.localPath(command);
-      if (!(await exists(path, constants.X_OK))) throw new ModuleError('ErrImagePull', `${path} is not an executable file`);
+      if (!(await exists(path, constants.X_OK)))
+        throw new ModuleError('ErrImagePull', `${path} is not an executable file`);
       return { path, imageID: `path://${path}` };
     }
     for (const dir of (process.env.PATH ?? '').split(delimiter)) {
@@ -82,11 +87,19 @@ export class ModuleResolver {
   localPath(image: string): string {
     if (image.startsWith('file://')) {
       const rest = image.slice('file://'.length);
-      return rest.startsWith('/') ? fileURLToPath(`file://${rest}`) : resolve(this.dataDir, decodeURIComponent(rest));
+      return rest.startsWith('/')
+        ? fileURLToPath(`file://${rest}`)
+        : resolve(this.dataDir, decodeURIComponent(rest));
     }
-    if (image.startsWith('file:')) return resolve(this.dataDir, decodeURIComponent(image.slice('file:'.length)));
+    if (image.startsWith('file:'))
+      return resolve(this.dataDir, decodeURIComponent(image.slice('file:'.length)));
     if (isAbsolute(image)) return image;
-    if (image.startsWith('./') || image.startsWith('../') || /\.(wasm|wat)$/.test(image) || image.includes('/')) {
+    if (
+      image.startsWith('./') ||
+      image.startsWith('../') ||
+      /\.(wasm|wat)$/.test(image) ||
+      image.includes('/')
+    ) {
       return resolve(this.dataDir, image);
     }
     throw new ModuleError(
@@ -108,7 +121,9 @@ export class ModuleResolver {
     if (await exists(path)) return { path, imageID: `sha256:${digest}` };
     let download = this.downloads.get(digest);
     if (!download) {
-      download = this.download(image.slice(0, m.index), digest, path).finally(() => this.downloads.delete(digest));
+      download = this.download(image.slice(0, m.index), digest, path).finally(() =>
+        this.downloads.delete(digest),
+      );
       this.downloads.set(digest, download);
     }
     await download;
@@ -120,12 +135,16 @@ export class ModuleResolver {
     const temp = `${path}.${randomBytes(6).toString('hex')}.part`;
     const timeoutMs = this.options.fetchTimeoutMs ?? 120_000;
     try {
-      const response = await (this.options.fetch ?? fetch)(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+      const response = await (this.options.fetch ?? fetch)(url, {
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: 'follow',
+      });
       if (!response.ok || !response.body) {
         throw new ModuleError('ErrImagePull', `fetching ${url} failed: HTTP ${response.status}`);
       }
       const declared = Number(response.headers.get('content-length') ?? 0);
-      if (declared > MAX_MODULE_BYTES) throw new ModuleError('ErrImagePull', `${url} is larger than ${MAX_MODULE_BYTES} bytes`);
+      if (declared > MAX_MODULE_BYTES)
+        throw new ModuleError('ErrImagePull', `${url} is larger than ${MAX_MODULE_BYTES} bytes`);
       const hash = createHash('sha256');
       let size = 0;
       const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
@@ -137,7 +156,10 @@ export class ModuleResolver {
       await pipeline(body, createWriteStream(temp, { mode: 0o644 }));
       const actual = hash.digest('hex');
       if (actual !== digest) {
-        throw new ModuleError('ErrImagePull', `${url} has sha256 ${actual}, but the image pins ${digest}; refusing it`);
+        throw new ModuleError(
+          'ErrImagePull',
+          `${url} has sha256 ${actual}, but the image pins ${digest}; refusing it`,
+        );
       }
       await rename(temp, path);
       this.options.log?.(`modules: fetched ${url} (${size} bytes, sha256:${digest})`);

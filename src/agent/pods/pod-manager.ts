@@ -6,7 +6,7 @@
  */
 import type { KubeObject } from '../../api/types.js';
 import type { AgentState, PersistedPod, PodRuntimeRecord } from '../state/agent-state.js';
-import { type ObjectRef, refKey, referencedObjects } from './config-refs.js';
+import { type ObjectRef, referencedObjects, refKey } from './config-refs.js';
 import type { ConfigStore } from './config-store.js';
 import { buildPodStatus } from './pod-status.js';
 import { PodWorker, type PodWorkerDeps } from './pod-worker.js';
@@ -101,7 +101,11 @@ export class PodManager {
         terminating: w.isTerminating,
         containers: [...views.init, ...views.app].map((v) => ({
           name: v.name,
-          state: v.running ? 'running' : v.finished ? 'terminated' : `waiting${v.waiting ? `: ${v.waiting.reason}` : ''}`,
+          state: v.running
+            ? 'running'
+            : v.finished
+              ? 'terminated'
+              : `waiting${v.waiting ? `: ${v.waiting.reason}` : ''}`,
           restartCount: v.record.restartCount,
           ready: Boolean(v.running) && v.ready,
           ...(stats.has(v.name) ? { memoryBytes: stats.get(v.name) } : {}),
@@ -112,7 +116,9 @@ export class PodManager {
 
   /** The agent is exiting: stop containers, keep state (the next start resumes the pods). */
   async shutdown(): Promise<void> {
-    await Promise.all([...this.workers.values()].map((w) => w.shutdown(this.options.shutdownGraceMs ?? 5_000)));
+    await Promise.all(
+      [...this.workers.values()].map((w) => w.shutdown(this.options.shutdownGraceMs ?? 5_000)),
+    );
   }
 
   /** The hub confirmed the deletion: forget the pod entirely. */
@@ -139,7 +145,10 @@ export class PodManager {
     if (TERMINAL.has(pod.status?.phase)) return;
     // The same name with another uid is a different pod: the old one is stopped first.
     for (const other of this.workers.values()) {
-      if (other.pod.metadata.namespace === pod.metadata.namespace && other.pod.metadata.name === pod.metadata.name) {
+      if (
+        other.pod.metadata.namespace === pod.metadata.namespace &&
+        other.pod.metadata.name === pod.metadata.name
+      ) {
         this.gone(other.uid);
       }
     }
@@ -148,7 +157,9 @@ export class PodManager {
       this.options.reporter.confirmDeletion(pod);
       return;
     }
-    this.options.log(`pod ${pod.metadata.namespace}/${pod.metadata.name}: ${fromWatch ? 'assigned to this device' : 'found on the hub'}; starting it`);
+    this.options.log(
+      `pod ${pod.metadata.namespace}/${pod.metadata.name}: ${fromWatch ? 'assigned to this device' : 'found on the hub'}; starting it`,
+    );
     // Watch what it references before its containers look for it.
     this.updateReferences(pod);
     this.startWorker(pod, undefined);
@@ -189,11 +200,15 @@ export class PodManager {
     if (!worker) return;
     if (!worker.isTerminating) this.options.log(`pod ${worker.key}: removed from the hub; stopping it`);
     this.options.reporter.forget(uid);
-    void worker.terminate(Math.min(worker.pod.spec?.terminationGracePeriodSeconds ?? 30, 30)).then(() => this.deleted(uid));
+    void worker
+      .terminate(Math.min(worker.pod.spec?.terminationGracePeriodSeconds ?? 30, 30))
+      .then(() => this.deleted(uid));
   }
 
   private updateReferences(extra?: KubeObject): void {
-    const refs = [...this.workers.values()].filter((w) => !w.record.terminated).flatMap((w) => referencedObjects(w.pod));
+    const refs = [...this.workers.values()]
+      .filter((w) => !w.record.terminated)
+      .flatMap((w) => referencedObjects(w.pod));
     if (extra) refs.push(...referencedObjects(extra));
     this.options.config.setReferences(refs);
   }

@@ -52,9 +52,12 @@ export function containerIdFor(runtimeId: string): string {
   return `minato://${runtimeId.replace('://', '-')}`;
 }
 
-export function podPhase(input: Pick<PodStatusInput, 'containers' | 'initialized' | 'finishedPhase' | 'initContainers'>): PodPhase {
+export function podPhase(
+  input: Pick<PodStatusInput, 'containers' | 'initialized' | 'finishedPhase' | 'initContainers'>,
+): PodPhase {
   if (input.finishedPhase) return input.finishedPhase;
-  if (input.initContainers.some((c) => c.finished && (c.record.lastTermination?.exitCode ?? 0) !== 0)) return 'Failed';
+  if (input.initContainers.some((c) => c.finished && (c.record.lastTermination?.exitCode ?? 0) !== 0))
+    return 'Failed';
   if (!input.initialized) return 'Pending';
   const cs = input.containers;
   if (cs.length > 0 && cs.every((c) => c.finished)) {
@@ -91,7 +94,8 @@ export function buildContainerStatus(view: ContainerView): Record<string, unknow
     state = { waiting: { reason: waiting.reason, ...(waiting.message ? { message: waiting.message } : {}) } };
     if (last) lastState = terminated(last);
   }
-  const containerID = view.running?.containerID ?? (view.finished ? last?.containerID : undefined) ?? record.containerID;
+  const containerID =
+    view.running?.containerID ?? (view.finished ? last?.containerID : undefined) ?? record.containerID;
   return {
     name: view.name,
     state,
@@ -137,7 +141,8 @@ export function buildPodStatus(input: PodStatusInput): Record<string, unknown> {
       ...(reason ? { reason } : {}),
       ...(message ? { message } : {}),
       lastProbeTime: null,
-      lastTransitionTime: before?.status === status && before.lastTransitionTime ? before.lastTransitionTime : input.now,
+      lastTransitionTime:
+        before?.status === status && before.lastTransitionTime ? before.lastTransitionTime : input.now,
     };
   };
   const terminal = phase === 'Succeeded' || phase === 'Failed';
@@ -157,7 +162,12 @@ export function buildPodStatus(input: PodStatusInput): Record<string, unknown> {
       initialized ? undefined : 'ContainersNotInitialized',
       initialized ? undefined : `containers with incomplete status: [${incompleteInit.join(' ')}]`,
     ),
-    condition('Ready', containersReady, containersReady ? undefined : notReadyReason, containersReady ? undefined : notReadyMessage),
+    condition(
+      'Ready',
+      containersReady,
+      containersReady ? undefined : notReadyReason,
+      containersReady ? undefined : notReadyMessage,
+    ),
     condition(
       'ContainersReady',
       containersReady,
@@ -174,7 +184,9 @@ export function buildPodStatus(input: PodStatusInput): Record<string, unknown> {
     podIP: input.podIP,
     podIPs: [{ ip: input.podIP }],
     ...(input.startTime ? { startTime: input.startTime } : {}),
-    ...(input.initContainers.length ? { initContainerStatuses: input.initContainers.map(buildContainerStatus) } : {}),
+    ...(input.initContainers.length
+      ? { initContainerStatuses: input.initContainers.map(buildContainerStatus) }
+      : {}),
     containerStatuses: input.containers.map(buildContainerStatus),
     qosClass: qosClass(input.pod),
   };

@@ -51,20 +51,32 @@ class FakeRuntime implements Runtime {
   readonly name = 'wasm';
   readonly started: FakeContainer[] = [];
   async start(spec: ContainerSpec) {
-    const c = new FakeContainer(`wasm://${spec.podUid.slice(0, 4)}-${spec.containerName}-${this.started.length}`, spec);
+    const c = new FakeContainer(
+      `wasm://${spec.podUid.slice(0, 4)}-${spec.containerName}-${this.started.length}`,
+      spec,
+    );
     this.started.push(c);
     return c;
   }
 }
 
-function setup(podSpec: Record<string, unknown>, record?: PodRuntimeRecord, objects = new Map<string, KubeObject>()) {
+function setup(
+  podSpec: Record<string, unknown>,
+  record?: PodRuntimeRecord,
+  objects = new Map<string, KubeObject>(),
+) {
   const runtime = new FakeRuntime();
   const saved: PersistedPod[] = [];
   let changes = 0;
   const pod: KubeObject = {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: 'p', namespace: 'default', uid: `uid-${Math.random().toString(16).slice(2)}`, resourceVersion: '1' },
+    metadata: {
+      name: 'p',
+      namespace: 'default',
+      uid: `uid-${Math.random().toString(16).slice(2)}`,
+      resourceVersion: '1',
+    },
     spec: { containers: [{ name: 'main', image: 'app.wasm' }], ...podSpec },
   };
   const worker = new PodWorker(pod, record, {
@@ -139,7 +151,9 @@ test('deletion stops containers with the grace period and records the end', asyn
 test('after an agent restart, a container that was running is recorded as interrupted and started again', async () => {
   const record: PodRuntimeRecord = {
     startTime: '2026-01-01T00:00:00Z',
-    containers: { main: { restartCount: 4, containerID: 'minato://wasm-old', startedAt: '2026-01-01T00:00:01Z' } },
+    containers: {
+      main: { restartCount: 4, containerID: 'minato://wasm-old', startedAt: '2026-01-01T00:00:01Z' },
+    },
   };
   const { worker, runtime } = setup({}, record);
   worker.start();
@@ -157,7 +171,9 @@ test('after an agent restart, a finished pod is not run again, and a Never pod t
   done.worker.start();
   const never = setup(
     { restartPolicy: 'Never' },
-    { containers: { main: { restartCount: 0, containerID: 'minato://x', startedAt: '2026-01-01T00:00:01Z' } } },
+    {
+      containers: { main: { restartCount: 0, containerID: 'minato://x', startedAt: '2026-01-01T00:00:01Z' } },
+    },
   );
   never.worker.start();
   await new Promise((r) => setTimeout(r, 50));
@@ -168,12 +184,23 @@ test('after an agent restart, a finished pod is not run again, and a Never pod t
 
 test('a missing ConfigMap holds the container in CreateContainerConfigError until it appears', async () => {
   const { worker, runtime, objects } = setup({
-    containers: [{ name: 'main', image: 'app.wasm', env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'x' } } }] }],
+    containers: [
+      {
+        name: 'main',
+        image: 'app.wasm',
+        env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'x' } } }],
+      },
+    ],
   });
   worker.start();
   await until(() => worker.views().app[0]!.waiting?.reason === 'CreateContainerConfigError', 'config error');
   assert.equal(runtime.started.length, 0);
-  objects.set('configmaps/default/cfg', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { x: '42' } });
+  objects.set('configmaps/default/cfg', {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'cfg' },
+    data: { x: '42' },
+  });
   worker.configChanged();
   await until(() => runtime.started.length === 1, 'start after the ConfigMap arrived');
   assert.equal(runtime.started[0]!.spec.env.X, '42');
@@ -205,7 +232,10 @@ test('an image that is not a module this agent can run waits with a clear reason
   worker.start();
   await until(() => worker.views().app[0]!.waiting !== undefined, 'waiting');
   assert.equal(worker.views().app[0]!.waiting?.reason, 'InvalidImageName');
-  assert.match(worker.views().app[0]!.waiting?.message ?? '', /file path, file:\/\/ URL, or https:\/\/…#sha256=/);
+  assert.match(
+    worker.views().app[0]!.waiting?.message ?? '',
+    /file path, file:\/\/ URL, or https:\/\/…#sha256=/,
+  );
   assert.equal(runtime.started.length, 0);
   await worker.shutdown(0);
 });

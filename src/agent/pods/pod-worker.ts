@@ -6,7 +6,13 @@
  */
 import type { KubeObject } from '../../api/types.js';
 import { ContainerLogWriter, logPaths } from '../logs/container-logs.js';
-import { ContainerStartError, type ContainerSpec, type RunningContainer, type Runtime, type WorkloadKind } from '../runtimes/runtime.js';
+import {
+  type ContainerSpec,
+  ContainerStartError,
+  type RunningContainer,
+  type Runtime,
+  type WorkloadKind,
+} from '../runtimes/runtime.js';
 import type { ContainerRecord, PersistedPod, PodRuntimeRecord } from '../state/agent-state.js';
 import { ConfigError, type ConfigLookup, type PodFacts, resolveEnv } from './config-refs.js';
 import { ModuleError, type ModuleResolver } from './modules.js';
@@ -65,7 +71,9 @@ interface Slot {
 
 /** The runtime a pod asks for: spec.runtimeClassName, else the minato.dev/runtime annotation, else wasm. */
 export function runtimeKindOf(pod: KubeObject): { kind: RuntimeKind; http: boolean } | { error: string } {
-  const requested = String(pod.spec?.runtimeClassName ?? pod.metadata.annotations?.['minato.dev/runtime'] ?? 'wasm');
+  const requested = String(
+    pod.spec?.runtimeClassName ?? pod.metadata.annotations?.['minato.dev/runtime'] ?? 'wasm',
+  );
   if (requested === 'wasm' || requested === 'wasi') return { kind: 'wasm', http: false };
   if (requested === 'wagi') return { kind: 'wasm', http: true };
   if (requested === 'process') return { kind: 'process', http: false };
@@ -83,7 +91,17 @@ export function parseMemory(quantity: unknown): number | undefined {
   if (quantity === undefined || quantity === null) return undefined;
   const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T|m)?$/.exec(String(quantity));
   if (!m) return undefined;
-  const unit: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12, m: 1e-3 };
+  const unit: Record<string, number> = {
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    m: 1e-3,
+  };
   return Math.floor(Number(m[1]) * (m[2] ? unit[m[2]]! : 1));
 }
 
@@ -118,7 +136,15 @@ export class PodWorker {
         const saved = this.record.containers[spec.name];
         const rec: ContainerRecord = saved ?? { restartCount: 0 };
         this.record.containers[spec.name] = rec;
-        this.slots.set(spec.name, { name: spec.name, init, spec, record: rec, finished: false, crashes: 0, launching: false });
+        this.slots.set(spec.name, {
+          name: spec.name,
+          init,
+          spec,
+          record: rec,
+          finished: false,
+          crashes: 0,
+          launching: false,
+        });
       }
     }
   }
@@ -140,7 +166,8 @@ export class PodWorker {
     const runtime = runtimeKindOf(this.pod);
     if ('error' in runtime) {
       this.podMessage = { reason: 'UnsupportedRuntime', message: runtime.error };
-      for (const slot of this.slots.values()) slot.waiting = { reason: 'CreateContainerConfigError', message: runtime.error };
+      for (const slot of this.slots.values())
+        slot.waiting = { reason: 'CreateContainerConfigError', message: runtime.error };
       this.changed();
       return;
     }
@@ -153,7 +180,8 @@ export class PodWorker {
     // Containers that were running when the agent stopped did not survive it: record that honestly.
     for (const slot of this.slots.values()) {
       const rec = slot.record;
-      const done = rec.lastTermination && !shouldRestart(restartPolicyOf(this.pod), rec.lastTermination.exitCode);
+      const done =
+        rec.lastTermination && !shouldRestart(restartPolicyOf(this.pod), rec.lastTermination.exitCode);
       if (!slot.init && !rec.startedAt && done) slot.finished = true;
       if (rec.startedAt && rec.containerID && rec.lastTermination?.containerID !== rec.containerID) {
         rec.lastTermination = {
@@ -196,7 +224,9 @@ export class PodWorker {
       if (!slot) continue;
       slot.spec = spec;
       if (oldImage !== spec.image && !this.terminating && !this.record.finishedPhase) {
-        this.deps.log(`pod ${this.key}: container ${spec.name} image changed to ${spec.image}; restarting it`);
+        this.deps.log(
+          `pod ${this.key}: container ${spec.name} image changed to ${spec.image}; restarting it`,
+        );
         void this.replace(slot);
       }
     }
@@ -208,7 +238,8 @@ export class PodWorker {
     if (this.terminating || this.record.finishedPhase) return;
     void prepareVolumes(this.podDir, this.pod, this.deps.config, this.deps.facts).catch(() => undefined);
     for (const slot of this.slots.values()) {
-      const waitingForConfig = slot.waiting?.reason === 'CreateContainerConfigError' || slot.waiting?.reason === 'ContainerCreating';
+      const waitingForConfig =
+        slot.waiting?.reason === 'CreateContainerConfigError' || slot.waiting?.reason === 'ContainerCreating';
       if (waitingForConfig && !slot.running && !slot.launching) {
         clearTimeout(slot.timer);
         void this.launch(slot);
@@ -220,7 +251,10 @@ export class PodWorker {
   terminate(graceSeconds?: number): Promise<void> {
     if (this.terminating) return this.terminating;
     const grace =
-      graceSeconds ?? this.pod.metadata.deletionGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
+      graceSeconds ??
+      this.pod.metadata.deletionGracePeriodSeconds ??
+      this.pod.spec?.terminationGracePeriodSeconds ??
+      30;
     this.terminating = (async () => {
       const stops: Promise<void>[] = [];
       for (const slot of this.slots.values()) {
@@ -261,14 +295,23 @@ export class PodWorker {
       image: String(slot.spec.image ?? ''),
       record: slot.record,
       ...(slot.running && slot.runningID
-        ? { running: { startedAt: slot.record.startedAt ?? new Date().toISOString(), containerID: slot.runningID } }
+        ? {
+            running: {
+              startedAt: slot.record.startedAt ?? new Date().toISOString(),
+              containerID: slot.runningID,
+            },
+          }
         : {}),
       ...(slot.waiting && !slot.running ? { waiting: slot.waiting } : {}),
       finished: slot.finished && !slot.running,
       ready: Boolean(slot.running),
     });
     const all = [...this.slots.values()];
-    return { init: all.filter((s) => s.init).map(view), app: all.filter((s) => !s.init).map(view), message: this.podMessage };
+    return {
+      init: all.filter((s) => s.init).map(view),
+      app: all.filter((s) => !s.init).map(view),
+      message: this.podMessage,
+    };
   }
 
   /** Running containers' stats (memory), for the local status API. */
@@ -287,7 +330,9 @@ export class PodWorker {
   }
 
   private allSucceeded(): boolean {
-    return [...this.slots.values()].filter((s) => !s.init).every((s) => s.record.lastTermination?.exitCode === 0);
+    return [...this.slots.values()]
+      .filter((s) => !s.init)
+      .every((s) => s.record.lastTermination?.exitCode === 0);
   }
 
   private runInitOrApps(): void {
@@ -303,7 +348,8 @@ export class PodWorker {
       this.persist();
     }
     for (const slot of this.slots.values()) {
-      if (!slot.init && !slot.finished && !slot.running && !slot.launching && !slot.timer) void this.launch(slot);
+      if (!slot.init && !slot.finished && !slot.running && !slot.launching && !slot.timer)
+        void this.launch(slot);
     }
     this.changed();
   }
@@ -338,10 +384,14 @@ export class PodWorker {
 
   private async startContainer(slot: Slot): Promise<RunningContainer> {
     const runtimeChoice = runtimeKindOf(this.pod);
-    if ('error' in runtimeChoice) throw new ContainerStartError('CreateContainerConfigError', runtimeChoice.error);
+    if ('error' in runtimeChoice)
+      throw new ContainerStartError('CreateContainerConfigError', runtimeChoice.error);
     const runtime = this.deps.runtime(runtimeChoice.kind);
     if (!runtime) {
-      throw new ContainerStartError('CreateContainerConfigError', `the ${runtimeChoice.kind} runtime is not available on this device`);
+      throw new ContainerStartError(
+        'CreateContainerConfigError',
+        `the ${runtimeChoice.kind} runtime is not available on this device`,
+      );
     }
     const spec = slot.spec;
     const env = resolveEnv(this.pod, spec, this.deps.config, this.deps.facts);
@@ -424,7 +474,11 @@ export class PodWorker {
     this.changed();
   }
 
-  private exited(slot: Slot, container: RunningContainer, result: { exitCode: number; reason: string; message?: string; finishedAt: Date }): void {
+  private exited(
+    slot: Slot,
+    container: RunningContainer,
+    result: { exitCode: number; reason: string; message?: string; finishedAt: Date },
+  ): void {
     if (slot.running !== container) return;
     slot.running = undefined;
     const ranMs = Date.now() - (slot.runningSince ?? Date.now());

@@ -6,7 +6,13 @@
 import type { KubeObject } from '../../api/types.js';
 import { type BackoffOptions, KUBELET_BACKOFF, type RestartPolicy } from '../runtimes/index.js';
 
-export { type BackoffOptions, backoffDelayMs, KUBELET_BACKOFF, type RestartPolicy, shouldRestart } from '../runtimes/index.js';
+export {
+  type BackoffOptions,
+  backoffDelayMs,
+  KUBELET_BACKOFF,
+  type RestartPolicy,
+  shouldRestart,
+} from '../runtimes/index.js';
 
 export const DEFAULT_RESTART_BACKOFF: BackoffOptions = KUBELET_BACKOFF;
 

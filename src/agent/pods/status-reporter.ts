@@ -37,7 +37,8 @@ export function canonicalJson(value: unknown): string {
       for (const key of Object.keys(v).sort()) {
         const inner = normalize((v as Record<string, unknown>)[key]);
         if (inner === null || inner === undefined) continue;
-        if (typeof inner === 'object' && !Array.isArray(inner) && Object.keys(inner as object).length === 0) continue;
+        if (typeof inner === 'object' && !Array.isArray(inner) && Object.keys(inner as object).length === 0)
+          continue;
         out[key] = inner;
       }
       return out;
@@ -58,7 +59,8 @@ export function statusPatch(
 ): Record<string, unknown>[] {
   const ops: Record<string, unknown>[] = [{ op: 'test', path: '/metadata/uid', value: uid }];
   if (!hubStatus) ops.push({ op: 'add', path: '/status', value: status });
-  else for (const [key, value] of Object.entries(status)) ops.push({ op: 'add', path: `/status/${key}`, value });
+  else
+    for (const [key, value] of Object.entries(status)) ops.push({ op: 'add', path: `/status/${key}`, value });
   return ops;
 }
 
@@ -183,12 +185,21 @@ export class StatusReporter {
 
   private async send(entry: Entry): Promise<void> {
     const client = this.options.client!;
-    const path = resourcePath({ apiVersion: 'v1', resource: 'pods', namespace: entry.namespace, name: entry.name });
+    const path = resourcePath({
+      apiVersion: 'v1',
+      resource: 'pods',
+      namespace: entry.namespace,
+      name: entry.name,
+    });
     if (entry.status) {
       if (!hubHas(entry)) {
         try {
           const status = entry.status;
-          const updated = await client.patch(`${path}/status`, statusPatch(entry.uid, status, entry.hubStatus), 'json');
+          const updated = await client.patch(
+            `${path}/status`,
+            statusPatch(entry.uid, status, entry.hubStatus),
+            'json',
+          );
           this.writes++;
           entry.hubStatus = (updated.status ?? status) as Record<string, unknown>;
         } catch (err) {

@@ -45,7 +45,10 @@ export async function prepareVolumes(
   return dirs;
 }
 
-async function syncFiles(dir: string, files: { path: string; content: Buffer; mode: number }[]): Promise<void> {
+async function syncFiles(
+  dir: string,
+  files: { path: string; content: Buffer; mode: number }[],
+): Promise<void> {
   const wanted = new Set(files.map((f) => f.path));
   for (const file of files) {
     const target = join(dir, file.path);
@@ -72,7 +75,8 @@ export function containerMounts(container: Spec, volumeDirs: Map<string, string>
   const mounts: VolumeMount[] = [];
   for (const m of (container.volumeMounts ?? []) as Spec[]) {
     const base = volumeDirs.get(m.name);
-    if (!base) throw new ConfigError(`volume "${m.name}" mounted at ${m.mountPath} is not defined in the pod`);
+    if (!base)
+      throw new ConfigError(`volume "${m.name}" mounted at ${m.mountPath} is not defined in the pod`);
     const hostPath = m.subPath ? join(base, String(m.subPath)) : base;
     if (m.subPath && relative(base, hostPath).startsWith('..')) {
       throw new ConfigError(`subPath "${m.subPath}" leaves volume "${m.name}"`);

@@ -26,10 +26,23 @@ test('pods, objects and meta survive a restart', async () => {
   const dir = tempDir();
   const state = new AgentState(dir);
   await state.load();
-  await state.savePod({ pod: pod('u1'), runtime: { containers: { a: { restartCount: 2 } }, startTime: 't0' } });
+  await state.savePod({
+    pod: pod('u1'),
+    runtime: { containers: { a: { restartCount: 2 } }, startTime: 't0' },
+  });
   await state.savePod({ pod: pod('u2'), runtime: { containers: {}, finishedPhase: 'Succeeded' } });
-  await state.saveObject('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'default' }, data: { k: 'v' } });
-  await state.saveObject('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ns1' }, data: { k: 'dg==' } });
+  await state.saveObject('configmaps', {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'cfg', namespace: 'default' },
+    data: { k: 'v' },
+  });
+  await state.saveObject('secrets', {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 's', namespace: 'ns1' },
+    data: { k: 'dg==' },
+  });
   await state.updateMeta({ podsResourceVersion: '42', cordonedByAgent: true });
   await state.deletePod('u2');
 
@@ -86,7 +99,11 @@ test('names that are not DNS names cannot escape the state folder', async () => 
   const dir = tempDir();
   const state = new AgentState(dir);
   await state.load();
-  await state.saveObject('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: '../../evil', namespace: '..' } });
+  await state.saveObject('configmaps', {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: '../../evil', namespace: '..' },
+  });
   const reloaded = await new AgentState(dir).load();
   assert.equal(reloaded.objects[0]!.object.metadata.name, '../../evil');
   assert.deepEqual(readdirSync(dir).sort(), ['objects']);

@@ -87,7 +87,10 @@ export class AgentState {
       for (const ns of await listFiles(join(this.dir, 'objects', kind))) {
         for (const file of await listFiles(join(this.dir, 'objects', kind, ns))) {
           if (!file.endsWith('.json')) continue;
-          const object = await readJsonIfExists<KubeObject>(join(this.dir, 'objects', kind, ns, file), this.warn);
+          const object = await readJsonIfExists<KubeObject>(
+            join(this.dir, 'objects', kind, ns, file),
+            this.warn,
+          );
           if (object?.metadata?.name) objects.push({ kind, object });
         }
       }
@@ -116,7 +119,11 @@ export class AgentState {
   }
 
   saveObject(kind: ObjectKind, object: KubeObject): Promise<void> {
-    return this.write(this.objectPath(kind, object.metadata.namespace!, object.metadata.name!), JSON.stringify(object), 0o600);
+    return this.write(
+      this.objectPath(kind, object.metadata.namespace!, object.metadata.name!),
+      JSON.stringify(object),
+      0o600,
+    );
   }
 
   deleteObject(kind: ObjectKind, namespace: string, name: string): Promise<void> {
@@ -162,7 +169,9 @@ export class AgentState {
 
 /** Names from the API are DNS labels/subdomains; anything else is escaped so it cannot leave the folder. */
 function safeName(name: string): string {
-  return /^[a-z0-9][a-z0-9.-]*$/i.test(name) && !name.includes('..') ? name : encodeURIComponent(name).replace(/\./g, '%2E');
+  return /^[a-z0-9][a-z0-9.-]*$/i.test(name) && !name.includes('..')
+    ? name
+    : encodeURIComponent(name).replace(/\./g, '%2E');
 }
 
 async function listFiles(dir: string): Promise<string[]> {

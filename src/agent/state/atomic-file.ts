@@ -8,7 +8,11 @@ import { basename, dirname, join } from 'node:path';
 
 export const PRIVATE_MODE = 0o600;
 
-export async function writeFileAtomic(path: string, content: string | Buffer, mode = PRIVATE_MODE): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  content: string | Buffer,
+  mode = PRIVATE_MODE,
+): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(temp, 'wx', mode);
@@ -36,7 +40,10 @@ export async function readTextIfExists(path: string): Promise<string | undefined
 }
 
 /** JSON or undefined when missing; a corrupt file is reported and treated as missing. */
-export async function readJsonIfExists<T>(path: string, onCorrupt?: (why: string) => void): Promise<T | undefined> {
+export async function readJsonIfExists<T>(
+  path: string,
+  onCorrupt?: (why: string) => void,
+): Promise<T | undefined> {
   const text = await readTextIfExists(path);
   if (text === undefined) return undefined;
   try {

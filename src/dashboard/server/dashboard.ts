@@ -190,7 +190,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       }
       const cm = options.objects.find(configMaps(), PLUGIN_NAMESPACE, name);
       const code = (cm?.data as Record<string, string> | undefined)?.[PLUGIN_KEY];
-      if (!cm || cm.metadata.labels?.[PLUGIN_LABEL] !== 'true' || typeof code !== 'string') {
+      if (cm?.metadata.labels?.[PLUGIN_LABEL] !== 'true' || typeof code !== 'string') {
         throw notFound('configmaps', '', name).withMessage(
           `dashboard plugin "${name}" not found: no ConfigMap ${PLUGIN_NAMESPACE}/${name} labelled ${PLUGIN_LABEL}=true with key ${PLUGIN_KEY}`,
         );

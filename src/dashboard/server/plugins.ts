@@ -35,7 +35,11 @@ export function isPluginName(name: string): boolean {
  * Plugins in one folder: `NAME.js`, or `NAME/index.js` (a folder plugin may import its own sibling
  * files). Names that are not plugin names are skipped; a missing folder has no plugins.
  */
-export async function folderPlugins(dir: string, source: PluginSource, urlBase: string): Promise<PluginEntry[]> {
+export async function folderPlugins(
+  dir: string,
+  source: PluginSource,
+  urlBase: string,
+): Promise<PluginEntry[]> {
   let names: string[];
   try {
     names = await readdir(dir);

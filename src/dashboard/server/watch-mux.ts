@@ -37,13 +37,15 @@ export interface WatchSpec {
 export function parseWatchSpecs(url: URL): WatchSpec[] {
   const raw = url.searchParams.getAll('w');
   if (raw.length === 0) throw badRequest('give at least one watch: w=ID%20/api/v1/nodes');
-  if (raw.length > MAX_WATCHES) throw badRequest(`at most ${MAX_WATCHES} watches per stream, got ${raw.length}`);
+  if (raw.length > MAX_WATCHES)
+    throw badRequest(`at most ${MAX_WATCHES} watches per stream, got ${raw.length}`);
   const seen = new Set<string>();
   return raw.map((w) => {
     const space = w.indexOf(' ');
     const id = space < 0 ? '' : w.slice(0, space);
     const target = space < 0 ? '' : w.slice(space + 1);
-    if (!ID.test(id)) throw badRequest(`watch "${w}": the id must be 1-64 letters, digits or _.:- before a space`);
+    if (!ID.test(id))
+      throw badRequest(`watch "${w}": the id must be 1-64 letters, digits or _.:- before a space`);
     if (seen.has(id)) throw badRequest(`watch id "${id}" is given twice`);
     seen.add(id);
     if (!/^\/apis?\//.test(target) || target.includes('..') || target.includes('//')) {

@@ -5,27 +5,30 @@
  */
 import type { ApiError } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
-import type { App } from './app.js';
 import { Access } from './api/access.js';
 import { KubeClient } from './api/client.js';
 import { Discovery } from './api/paths.js';
 import { Informer, InformerCache, WatchHub } from './api/watch.js';
+import type { App } from './app.js';
 import { Fleet } from './model/fleet.js';
 import type { PluginKube } from './plugins/api.js';
 import { PluginRegistry } from './plugins/registry.js';
-import { createShell } from './views/shell.js';
+import { createShell, type Shell } from './views/shell.js';
 import { signInPage, type WhoAmI, whoAmI } from './views/sign-in.js';
 
 const TOKEN_KEY = 'minato.dashboard.token';
 const root = document.getElementById('root')!;
 
-let current: { hub: WatchHub } | undefined;
+let current: { hub: WatchHub; shell: Shell; informers: InformerCache } | undefined;
 
 function signOut(notice?: string): void {
   sessionStorage.removeItem(TOKEN_KEY);
+  current?.shell.stop();
+  current?.informers.stopAll();
   current?.hub.stop();
   current = undefined;
-  if (location.hash && !location.hash.startsWith('#/signin')) sessionStorage.setItem('minato.dashboard.return', location.hash);
+  if (location.hash && !location.hash.startsWith('#/signin'))
+    sessionStorage.setItem('minato.dashboard.return', location.hash);
   history.replaceState(null, '', `${location.pathname}${location.search}`);
   signInPage(root, signedIn, notice);
 }
@@ -47,7 +50,6 @@ function start(token: string, user: WhoAmI): void {
   };
   const client = new KubeClient(token, onUnauthorized);
   const hub = new WatchHub(token, onUnauthorized);
-  current = { hub };
   const informers = new InformerCache(client, hub);
   const access = new Access(client);
   const plugins = new PluginRegistry();
@@ -84,6 +86,7 @@ function start(token: string, user: WhoAmI): void {
     },
   };
   const shell = createShell(root, () => signOut());
+  current = { hub, shell, informers };
   const app: App = {
     client,
     hub,
@@ -122,7 +125,11 @@ async function boot(): Promise<void> {
     start(token, await whoAmI(token));
   } catch (err) {
     const code = (err as { code?: number }).code;
-    signOut(code === 401 ? 'Your session ended: sign in again.' : `The hub cannot be reached: ${(err as Error).message}`);
+    signOut(
+      code === 401
+        ? 'Your session ended: sign in again.'
+        : `The hub cannot be reached: ${(err as Error).message}`,
+    );
   }
 }
 

@@ -23,9 +23,14 @@ export class Access {
   constructor(private readonly client: KubeClient) {}
 
   can(q: AccessQuestion): Promise<boolean> {
-    const key = [q.verb, q.group ?? '', q.resource, q.subresource ?? '', q.namespace ?? '', q.name ?? ''].join(
-      '|',
-    );
+    const key = [
+      q.verb,
+      q.group ?? '',
+      q.resource,
+      q.subresource ?? '',
+      q.namespace ?? '',
+      q.name ?? '',
+    ].join('|');
     const cached = this.answers.get(key);
     if (cached && Date.now() - cached.at < TTL_MS) return cached.allowed;
     const allowed = this.client

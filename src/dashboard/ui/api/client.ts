@@ -42,7 +42,13 @@ export class KubeClient {
     if (options.contentType) headers['Content-Type'] = options.contentType;
     let res: Response;
     try {
-      res = await fetch(path, { method, headers, body: options.body, signal: options.signal, cache: 'no-store' });
+      res = await fetch(path, {
+        method,
+        headers,
+        body: options.body,
+        signal: options.signal,
+        cache: 'no-store',
+      });
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw err;
       throw new ApiError(503, 'ServiceUnavailable', `the hub cannot be reached: ${(err as Error).message}`);

@@ -289,7 +289,9 @@ export class Informer<T extends KubeObject = KubeObject> {
       this.state = 'ready';
       this.error = undefined;
       this.announce(undefined, true);
-      this.unsubscribe = this.hub.subscribe(this.path, list.metadata.resourceVersion ?? '0', (e) => this.apply(e));
+      this.unsubscribe = this.hub.subscribe(this.path, list.metadata.resourceVersion ?? '0', (e) =>
+        this.apply(e),
+      );
     } catch (err) {
       if (this.stopped) return;
       this.state = 'error';
@@ -351,7 +353,10 @@ export class Informer<T extends KubeObject = KubeObject> {
  * an informer nobody uses for a while is stopped.
  */
 export class InformerCache {
-  private readonly entries = new Map<string, { informer: Informer; users: number; idle?: ReturnType<typeof setTimeout> }>();
+  private readonly entries = new Map<
+    string,
+    { informer: Informer; users: number; idle?: ReturnType<typeof setTimeout> }
+  >();
 
   constructor(
     private readonly client: KubeClient,
@@ -368,6 +373,15 @@ export class InformerCache {
     entry.idle = undefined;
     entry.users++;
     return entry.informer as unknown as Informer<T>;
+  }
+
+  /** Stops every informer (on sign-out). */
+  stopAll(): void {
+    for (const entry of this.entries.values()) {
+      if (entry.idle) clearTimeout(entry.idle);
+      entry.informer.stop();
+    }
+    this.entries.clear();
   }
 
   release(path: string): void {

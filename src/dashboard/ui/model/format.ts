@@ -4,7 +4,8 @@ export function shortDuration(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${s < 600 && s % 60 ? `${s % 60}s` : ''}`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h${s < 36_000 && s % 3600 >= 60 ? `${Math.floor((s % 3600) / 60)}m` : ''}`;
+  if (s < 86_400)
+    return `${Math.floor(s / 3600)}h${s < 36_000 && s % 3600 >= 60 ? `${Math.floor((s % 3600) / 60)}m` : ''}`;
   return `${Math.floor(s / 86_400)}d`;
 }
 

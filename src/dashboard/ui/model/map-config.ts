@@ -78,7 +78,8 @@ export function mapFromConfigMap(cm: KubeObject | undefined): MapResult | undefi
 
 /** A map that frames the given positions with a margin, for clusters without a map ConfigMap. */
 export function fallbackMap(positions: Position[]): MapConfig {
-  if (positions.length === 0) return { name: 'Fleet area', width: 1000, height: 1000, stations: [], roads: [] };
+  if (positions.length === 0)
+    return { name: 'Fleet area', width: 1000, height: 1000, stations: [], roads: [] };
   const xs = positions.map((p) => p.x);
   const ys = positions.map((p) => p.y);
   const maxX = Math.max(...xs, 1);

@@ -26,9 +26,17 @@ export interface StateInfo {
 /** Display order (also the legend's). */
 export const STATES: readonly StateInfo[] = [
   { id: 'ready', label: 'In range', help: 'Ready, lease renewed, link healthy' },
-  { id: 'degraded', label: 'Degraded link', help: `Tainted ${LINK_DEGRADED_TAINT}: no new pods until the link recovers` },
+  {
+    id: 'degraded',
+    label: 'Degraded link',
+    help: `Tainted ${LINK_DEGRADED_TAINT}: no new pods until the link recovers`,
+  },
   { id: 'not-ready', label: 'Not ready', help: 'In range but reporting Ready=False' },
-  { id: 'departing', label: 'Departing', help: `Annotated ${ANNOTATIONS.departing}: drained before it leaves` },
+  {
+    id: 'departing',
+    label: 'Departing',
+    help: `Annotated ${ANNOTATIONS.departing}: drained before it leaves`,
+  },
   { id: 'cordoned', label: 'Cordoned', help: 'spec.unschedulable: takes no new pods' },
   { id: 'out-of-range', label: 'Out of range', help: 'No lease renewal: Ready=Unknown, tainted unreachable' },
 ];

@@ -27,8 +27,7 @@ export function rollout(obj: KubeObject): Rollout {
   const updated = isDaemonSet ? n(s.updatedNumberScheduled) : n(s.updatedReplicas);
   const ready = isDaemonSet ? n(s.numberReady) : n(s.readyReplicas);
   const available = isDaemonSet ? n(s.numberAvailable) : n(s.availableReplicas);
-  const stale =
-    obj.metadata.generation !== undefined && n(s.observedGeneration) < n(obj.metadata.generation);
+  const stale = obj.metadata.generation !== undefined && n(s.observedGeneration) < n(obj.metadata.generation);
   const complete = !stale && updated >= desired && ready >= desired && available >= desired;
   const unit = isDaemonSet ? 'devices' : 'replicas';
   const summary = complete
@@ -76,7 +75,11 @@ export function selects(selector: KubeObject['spec'], labels: Record<string, str
   for (const [k, v] of Object.entries((selector.matchLabels ?? {}) as Record<string, string>)) {
     if (l[k] !== v) return false;
   }
-  for (const e of (selector.matchExpressions ?? []) as { key: string; operator: string; values?: string[] }[]) {
+  for (const e of (selector.matchExpressions ?? []) as {
+    key: string;
+    operator: string;
+    values?: string[];
+  }[]) {
     const has = e.key in l;
     const inValues = has && (e.values ?? []).includes(l[e.key]!);
     if (e.operator === 'In' && !inValues) return false;
@@ -91,7 +94,10 @@ export function selects(selector: KubeObject['spec'], labels: Record<string, str
 export function podsOf(workload: KubeObject, pods: Iterable<KubeObject>): KubeObject[] {
   const out: KubeObject[] = [];
   for (const p of pods) {
-    if (p.metadata.namespace === workload.metadata.namespace && selects(workload.spec?.selector, p.metadata.labels))
+    if (
+      p.metadata.namespace === workload.metadata.namespace &&
+      selects(workload.spec?.selector, p.metadata.labels)
+    )
       out.push(p);
   }
   return out;

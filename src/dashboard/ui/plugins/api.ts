@@ -28,7 +28,11 @@ export interface PluginContext {
   /** Goes to a dashboard route, e.g. navigate('/nodes?node=car-7'). */
   navigate(path: string): void;
   /** Asks the hub (SelfSubjectAccessReview) whether the user may do something. */
-  can(verb: string, resource: string, options?: { group?: string; namespace?: string; name?: string; subresource?: string }): Promise<boolean>;
+  can(
+    verb: string,
+    resource: string,
+    options?: { group?: string; namespace?: string; name?: string; subresource?: string },
+  ): Promise<boolean>;
 }
 
 export interface RouteContext extends PluginContext {
@@ -37,6 +41,7 @@ export interface RouteContext extends PluginContext {
 }
 
 /** What a render function may return: a cleanup called when the view goes away. */
+// biome-ignore lint/suspicious/noConfusingVoidType: render functions may simply return nothing
 export type Cleanup = void | (() => void);
 
 export interface SidebarEntry {

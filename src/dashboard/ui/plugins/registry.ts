@@ -32,7 +32,17 @@ interface Owned<T> {
 }
 
 /** Routes the dashboard itself serves; plugins may not take them. */
-export const RESERVED_ROUTES = ['/', '/map', '/nodes', '/workloads', '/events', '/logs', '/yaml', '/plugins', '/signin'];
+export const RESERVED_ROUTES = [
+  '/',
+  '/map',
+  '/nodes',
+  '/workloads',
+  '/events',
+  '/logs',
+  '/yaml',
+  '/plugins',
+  '/signin',
+];
 
 export class PluginRegistry {
   readonly plugins: PluginInfo[] = [];
@@ -94,7 +104,9 @@ export class PluginRegistry {
       let specifier = new URL(info.url, document.baseURI).href;
       if (info.authenticated) {
         // import() cannot send a credential: fetch the code as the user, then import it from a blob.
-        const code = await (await client.request('GET', `/dashboard/${info.url}`, { accept: 'text/javascript' })).text();
+        const code = await (
+          await client.request('GET', `/dashboard/${info.url}`, { accept: 'text/javascript' })
+        ).text();
         blobUrl = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
         specifier = blobUrl;
       }
@@ -128,24 +140,36 @@ export class PluginRegistry {
       plugin: name,
       kube,
       registerSidebarEntry: (entry) => {
-        need(Boolean(entry?.id && entry.label && entry.path?.startsWith('/')), 'a sidebar entry needs id, label and a path starting with /');
+        need(
+          Boolean(entry?.id && entry.label && entry.path?.startsWith('/')),
+          'a sidebar entry needs id, label and a path starting with /',
+        );
         this.sidebar.push({ plugin: name, item: { ...entry } });
         note(`sidebar entry "${entry.label}"`);
       },
       registerRoute: (route) => {
-        need(Boolean(route?.path?.startsWith('/')) && typeof route.render === 'function', 'a route needs a path starting with / and render()');
+        need(
+          Boolean(route?.path?.startsWith('/')) && typeof route.render === 'function',
+          'a route needs a path starting with / and render()',
+        );
         need(!RESERVED_ROUTES.includes(route.path), `route ${route.path} belongs to the dashboard itself`);
         need(!this.route(route.path), `route ${route.path} is already registered`);
         this.routes.push({ plugin: name, item: route });
         note(`route ${route.path}`);
       },
       registerDetailsSection: (section) => {
-        need(Boolean(section?.kind && section.title) && typeof section.render === 'function', 'a details section needs kind, title and render()');
+        need(
+          Boolean(section?.kind && section.title) && typeof section.render === 'function',
+          'a details section needs kind, title and render()',
+        );
         this.sections.push({ plugin: name, item: section });
         note(`details section "${section.title}" (${section.kind})`);
       },
       registerMapLayer: (layer) => {
-        need(Boolean(layer?.id && layer.title) && typeof layer.render === 'function', 'a map layer needs id, title and render()');
+        need(
+          Boolean(layer?.id && layer.title) && typeof layer.render === 'function',
+          'a map layer needs id, title and render()',
+        );
         this.layers.push({ plugin: name, item: layer });
         note(`map layer "${layer.title}"`);
       },

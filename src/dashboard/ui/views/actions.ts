@@ -4,9 +4,9 @@
  * editing for anything.
  */
 import type { KubeObject } from '../../../api/types.js';
-import type { App } from '../app.js';
 import { asApiError } from '../api/client.js';
 import { apiPath } from '../api/paths.js';
+import type { App } from '../app.js';
 import { h } from '../dom.js';
 import { ANNOTATIONS } from '../model/node-state.js';
 import { button, dialog } from './widgets.js';
@@ -51,7 +51,11 @@ async function askDeparture(app: App, name: string): Promise<void> {
     h(
       'div',
       {},
-      h('p', {}, 'The device is cordoned now and its relocatable pods move elsewhere before its link goes. Fleet pods (DaemonSets) stay.'),
+      h(
+        'p',
+        {},
+        'The device is cordoned now and its relocatable pods move elsewhere before its link goes. Fleet pods (DaemonSets) stay.',
+      ),
       h('label', { class: 'field' }, h('span', {}, 'It leaves'), select),
     ),
     [{ label: 'Depart', value: () => Number(select.value), variant: 'primary' }],
@@ -77,7 +81,10 @@ export function nodeActions(app: App, node: KubeObject): HTMLElement {
     ),
     app.access.gate(
       departing
-        ? button('Return', () => void setDeparture(app, name, null), { action: 'return', title: 'Cancel the departure' })
+        ? button('Return', () => void setDeparture(app, name, null), {
+            action: 'return',
+            title: 'Cancel the departure',
+          })
         : button('Depart…', () => void askDeparture(app, name), {
             action: 'depart',
             title: 'Drain the device before it leaves (like minato node depart)',
@@ -91,7 +98,11 @@ export function nodeActions(app: App, node: KubeObject): HTMLElement {
 export function restartWorkload(app: App, obj: KubeObject, path: string): Promise<void> {
   return run(app, `Restarting ${obj.kind} ${obj.metadata.name}`, () =>
     app.client.patch(path, {
-      spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() } } } },
+      spec: {
+        template: {
+          metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() } },
+        },
+      },
     }),
   );
 }
@@ -103,11 +114,25 @@ export async function deletePod(app: App, pod: KubeObject): Promise<void> {
     [{ label: 'Delete', value: () => true, variant: 'danger' }],
   );
   if (!ok) return;
-  const path = apiPath({ group: '', version: 'v1', resource: 'pods', namespace: pod.metadata.namespace, name: pod.metadata.name });
+  const path = apiPath({
+    group: '',
+    version: 'v1',
+    resource: 'pods',
+    namespace: pod.metadata.namespace,
+    name: pod.metadata.name,
+  });
   await run(app, `Deleted pod ${pod.metadata.name}`, () => app.client.delete(path));
 }
 
 /** A link to the YAML view of an object (editable there when the user may update it). */
 export function yamlLink(app: App, path: string, label = 'YAML'): HTMLAnchorElement {
-  return h('a', { class: 'btn btn-ghost', href: app.href(`/yaml?path=${encodeURIComponent(path)}`), 'data-action': 'yaml' }, label);
+  return h(
+    'a',
+    {
+      class: 'btn btn-ghost',
+      href: app.href(`/yaml?path=${encodeURIComponent(path)}`),
+      'data-action': 'yaml',
+    },
+    label,
+  );
 }

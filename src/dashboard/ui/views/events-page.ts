@@ -4,8 +4,8 @@ import type { View } from '../app.js';
 import { h, replace } from '../dom.js';
 import { PATHS } from '../model/fleet.js';
 import { age } from '../model/format.js';
-import { eventTime } from './object-details.js';
 import { cellContent, cellText, KeyedTable } from './keyed-table.js';
+import { eventTime } from './object-details.js';
 import { badge, emptyState, errorBox } from './widgets.js';
 
 const SHOWN = 500;
@@ -24,8 +24,18 @@ export const eventsPage: View = (el, app) => {
       (!text || `${e.reason} ${e.message} ${e.involvedObject?.name}`.toLowerCase().includes(text)),
     empty: emptyState('No events', 'Controllers and devices record what happens to objects here.'),
     columns: [
-      { title: 'Last seen', class: 'num', cell: (td, e) => cellText(td, age(new Date(eventTime(e)).toISOString())) },
-      { title: 'Type', cell: (td, e) => cellContent(td, e.type ?? '', () => badge(e.type ?? 'Normal', e.type === 'Warning' ? 'warn' : 'muted')) },
+      {
+        title: 'Last seen',
+        class: 'num',
+        cell: (td, e) => cellText(td, age(new Date(eventTime(e)).toISOString())),
+      },
+      {
+        title: 'Type',
+        cell: (td, e) =>
+          cellContent(td, e.type ?? '', () =>
+            badge(e.type ?? 'Normal', e.type === 'Warning' ? 'warn' : 'muted'),
+          ),
+      },
       { title: 'Reason', cell: (td, e) => cellText(td, e.reason ?? '') },
       {
         title: 'Object',
@@ -81,7 +91,9 @@ export const eventsPage: View = (el, app) => {
   const render = (changed: ReadonlySet<string> | undefined) => {
     if (events.state === 'error' && events.error) replace(status, errorBox(events.error));
     else status.replaceChildren();
-    const newest = [...events.items.entries()].sort((a, b) => eventTime(b[1]) - eventTime(a[1])).slice(0, SHOWN);
+    const newest = [...events.items.entries()]
+      .sort((a, b) => eventTime(b[1]) - eventTime(a[1]))
+      .slice(0, SHOWN);
     const shown = new Map(newest);
     table.update(shown, changed && events.items.size <= SHOWN ? changed : undefined);
     summary.textContent = `${events.items.size} events${events.items.size > SHOWN ? ` (newest ${SHOWN} shown)` : ''}`;

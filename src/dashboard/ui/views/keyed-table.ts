@@ -36,7 +36,15 @@ export class KeyedTable<T> {
       h(
         'table',
         { class: 'table', 'data-table': options.name },
-        h('thead', {}, h('tr', {}, options.columns.map((c) => h('th', { class: c.class }, c.title)))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            options.columns.map((c) => h('th', { class: c.class }, c.title)),
+          ),
+        ),
         this.tbody,
       ),
       this.emptyRow,
@@ -71,12 +79,16 @@ export class KeyedTable<T> {
         structure = true;
       }
       const cells = tr.children;
-      this.options.columns.forEach((c, i) => c.cell(cells[i] as HTMLTableCellElement, item));
+      for (const [i, c] of this.options.columns.entries()) c.cell(cells[i] as HTMLTableCellElement, item);
     }
     if (structure) {
       const order = [...this.rows.keys()].filter((k) => items.has(k));
       const compare = this.options.compare;
-      order.sort(compare ? (a, b) => compare(items.get(a)!, items.get(b)!) || a.localeCompare(b) : (a, b) => a.localeCompare(b));
+      order.sort(
+        compare
+          ? (a, b) => compare(items.get(a)!, items.get(b)!) || a.localeCompare(b)
+          : (a, b) => a.localeCompare(b),
+      );
       this.tbody.append(...order.map((k) => this.rows.get(k)!));
     }
     this.emptyRow.hidden = this.rows.size > 0;

@@ -3,9 +3,10 @@
  * device's tunnel. When the device is out of range the hub answers 503 and says so; that message is
  * shown as it came, with a way to try again.
  */
-import type { View } from '../app.js';
+
 import { asApiError } from '../api/client.js';
 import { apiPath } from '../api/paths.js';
+import type { View } from '../app.js';
 import { h, replace, setText } from '../dom.js';
 import { button, emptyState, errorBox } from './widgets.js';
 
@@ -38,7 +39,9 @@ export const logsPage: View = (el, app, params) => {
   const tail = h(
     'select',
     { class: 'input', 'aria-label': 'Lines', onchange: () => void start() },
-    ['100', '500', '2000', 'all'].map((n) => h('option', { value: n, selected: n === '500' }, n === 'all' ? 'all lines' : `last ${n} lines`)),
+    ['100', '500', '2000', 'all'].map((n) =>
+      h('option', { value: n, selected: n === '500' }, n === 'all' ? 'all lines' : `last ${n} lines`),
+    ),
   );
   const followBox = h('input', {
     type: 'checkbox',
@@ -56,7 +59,10 @@ export const logsPage: View = (el, app, params) => {
     'Download',
     () => {
       const blob = new Blob([output.textContent ?? ''], { type: 'text/plain' });
-      const a = h('a', { href: URL.createObjectURL(blob), download: `${name}${container ? `-${container}` : ''}.log` });
+      const a = h('a', {
+        href: URL.createObjectURL(blob),
+        download: `${name}${container ? `-${container}` : ''}.log`,
+      });
       a.click();
       setTimeout(() => URL.revokeObjectURL(a.href), 1000);
     },
@@ -71,7 +77,12 @@ export const logsPage: View = (el, app, params) => {
       h(
         'div',
         { class: 'toolbar' },
-        h('a', { class: 'btn btn-ghost', href: app.href(`/workloads?pod=${encodeURIComponent(key)}`) }, '← ', name),
+        h(
+          'a',
+          { class: 'btn btn-ghost', href: app.href(`/workloads?pod=${encodeURIComponent(key)}`) },
+          '← ',
+          name,
+        ),
         containerSelect,
         tail,
         h('label', { class: 'check' }, followBox, 'Follow'),
@@ -95,7 +106,10 @@ export const logsPage: View = (el, app, params) => {
     const names: string[] = (pod?.spec?.containers ?? []).map((c: { name: string }) => c.name);
     if (!container && names.length) container = names[0]!;
     if ([...containerSelect.options].map((o) => o.value).join() !== names.join()) {
-      replace(containerSelect, names.map((n) => h('option', { value: n, selected: n === container }, n)));
+      replace(
+        containerSelect,
+        names.map((n) => h('option', { value: n, selected: n === container }, n)),
+      );
     }
   };
 
@@ -105,6 +119,7 @@ export const logsPage: View = (el, app, params) => {
     controller = mine;
     fillContainers();
     output.textContent = '';
+    output.hidden = false;
     shown = 0;
     status.replaceChildren();
     setState('connecting', 'connecting…');
@@ -125,18 +140,35 @@ export const logsPage: View = (el, app, params) => {
       if (!mine.signal.aborted) {
         setState('ended', follow ? 'stream ended' : 'loaded');
         if (follow) {
-          replace(status, h('div', { class: 'alert alert-info' }, 'The log stream ended (the device may have left coverage). ', button('Reconnect', () => void start(), { variant: 'ghost' })));
+          replace(
+            status,
+            h(
+              'div',
+              { class: 'alert alert-info' },
+              'The log stream ended (the device may have left coverage). ',
+              button('Reconnect', () => void start(), { variant: 'ghost' }),
+            ),
+          );
         }
       }
     } catch (err) {
       if (mine.signal.aborted) return;
       const error = asApiError(err);
       setState('error', `${error.code} ${error.reason}`);
+      output.hidden = output.textContent === '';
       const hint =
         error.code === 503
           ? 'Logs come from the device itself, through the tunnel it keeps to the hub. They are available again as soon as it is back in range.'
           : undefined;
-      replace(status, h('div', {}, errorBox(error, hint), button('Try again', () => void start(), { variant: 'ghost', action: 'retry' })));
+      replace(
+        status,
+        h(
+          'div',
+          {},
+          errorBox(error, hint),
+          button('Try again', () => void start(), { variant: 'ghost', action: 'retry' }),
+        ),
+      );
     }
   };
 

@@ -10,7 +10,15 @@
 import type { KubeObject } from '../../../api/types.js';
 import { svg } from '../dom.js';
 import type { MapConfig } from '../model/map-config.js';
-import { type DeviceClass, type DeviceState, deviceClass, deviceState, linkQuality, position, stateInfo } from '../model/node-state.js';
+import {
+  type DeviceClass,
+  type DeviceState,
+  deviceClass,
+  deviceState,
+  linkQuality,
+  position,
+  stateInfo,
+} from '../model/node-state.js';
 import type { MapLayer, MapLayerView } from '../plugins/api.js';
 
 interface DeviceEl {
@@ -64,6 +72,8 @@ export class MapCanvas {
   private width = 0;
   private height = 0;
   private fitted = false;
+  /** Once the user pans or zooms, resizes keep their view instead of re-fitting the map. */
+  private userMoved = false;
   private selected: string | undefined;
   private viewDirty = false;
   private showLabels = true;
@@ -85,7 +95,11 @@ export class MapCanvas {
         'defs',
         {},
         Object.entries(SHAPES).map(([cls, make]) => svg('g', { id: `shape-${cls}` }, make())),
-        svg('pattern', { id: 'map-grid', width: 40, height: 40, patternUnits: 'userSpaceOnUse' }, svg('path', { d: 'M40 0 L0 0 0 40', class: 'map-grid-line' })),
+        svg(
+          'pattern',
+          { id: 'map-grid', width: 40, height: 40, patternUnits: 'userSpaceOnUse' },
+          svg('path', { d: 'M40 0 L0 0 0 40', class: 'map-grid-line' }),
+        ),
       ),
       svg('rect', { class: 'map-backdrop', width: '100%', height: '100%' }),
       this.world,
@@ -109,10 +123,17 @@ export class MapCanvas {
     this.area.setAttribute('width', String(map.width));
     this.area.setAttribute('height', String(map.height));
     this.roads.replaceChildren(
-      ...map.roads.map((r) => svg('polyline', { points: r.map(([x, y]) => `${x},${map.height - y}`).join(' '), 'vector-effect': 'non-scaling-stroke' })),
+      ...map.roads.map((r) =>
+        svg('polyline', {
+          points: r.map(([x, y]) => `${x},${map.height - y}`).join(' '),
+          'vector-effect': 'non-scaling-stroke',
+        }),
+      ),
     );
     this.coverage.replaceChildren(
-      ...map.stations.map((s) => svg('circle', { cx: s.x, cy: map.height - s.y, r: s.radius, 'vector-effect': 'non-scaling-stroke' })),
+      ...map.stations.map((s) =>
+        svg('circle', { cx: s.x, cy: map.height - s.y, r: s.radius, 'vector-effect': 'non-scaling-stroke' }),
+      ),
     );
     this.stations.replaceChildren(
       ...map.stations.map((s) =>
@@ -121,7 +142,7 @@ export class MapCanvas {
           { class: 'map-station', 'data-station': s.name },
           svg('path', { d: 'M0,-11 L6,3 L-6,3 Z' }),
           svg('circle', { r: 2.2, cy: -11 }),
-          svg('text', { y: 16, 'text-anchor': 'middle' }, s.name),
+          svg('text', { y: -17, 'text-anchor': 'middle' }, s.name),
           svg('title', {}, `${s.name}: coverage radius ${s.radius} m`),
         ),
       ),
@@ -152,7 +173,8 @@ export class MapCanvas {
   setLayerVisible(id: string, visible: boolean): void {
     if (visible) this.hiddenLayers.delete(id);
     else this.hiddenLayers.add(id);
-    for (const [layer, g] of this.layerGroups) g.style.display = this.hiddenLayers.has(layer.id) ? 'none' : '';
+    for (const [layer, g] of this.layerGroups)
+      g.style.display = this.hiddenLayers.has(layer.id) ? 'none' : '';
     if (id === 'coverage') this.coverage.style.display = visible ? '' : 'none';
     if (id === 'roads') this.roads.style.display = visible ? '' : 'none';
     if (id === 'labels') {
@@ -189,7 +211,11 @@ export class MapCanvas {
   }
 
   zoomBy(factor: number, cx = this.width / 2, cy = this.height / 2): void {
-    const next = Math.min(this.fitZoom * MAX_ZOOM_FACTOR, Math.max(this.fitZoom * MIN_ZOOM_FACTOR, this.zoom * factor));
+    this.userMoved = true;
+    const next = Math.min(
+      this.fitZoom * MAX_ZOOM_FACTOR,
+      Math.max(this.fitZoom * MIN_ZOOM_FACTOR, this.zoom * factor),
+    );
     const k = next / this.zoom;
     this.tx = cx - (cx - this.tx) * k;
     this.ty = cy - (cy - this.ty) * k;
@@ -199,16 +225,25 @@ export class MapCanvas {
 
   fit(): void {
     if (this.width === 0 || this.height === 0) return;
-    const pad = 32;
-    this.fitZoom = Math.min((this.width - pad * 2) / this.map.width, (this.height - pad * 2) / this.map.height);
+    // Room at the top for the map's name and layer switch, and a margin elsewhere.
+    const [top, side] = [60, 24];
+    const height = this.height - top - side;
+    this.fitZoom = Math.max(
+      1e-6,
+      Math.min((this.width - side * 2) / this.map.width, height / this.map.height),
+    );
     this.zoom = this.fitZoom;
     this.tx = (this.width - this.map.width * this.zoom) / 2;
-    this.ty = (this.height - this.map.height * this.zoom) / 2;
+    this.ty = top + (height - this.map.height * this.zoom) / 2;
     this.fitted = true;
+    this.userMoved = false;
     this.requestView();
   }
 
-  project = (x: number, y: number): [number, number] => [x * this.zoom + this.tx, (this.map.height - y) * this.zoom + this.ty];
+  project = (x: number, y: number): [number, number] => [
+    x * this.zoom + this.tx,
+    (this.map.height - y) * this.zoom + this.ty,
+  ];
 
   // --- devices ---------------------------------------------------------------------------------------
 
@@ -222,7 +257,17 @@ export class MapCanvas {
       const use = svg('use', { class: 'device-shape' });
       const title = svg('title');
       const g = svg('g', { class: 'device', 'data-node': name }, use, title);
-      d = { g, use, title, label: undefined, state: '', cls: '', x: Number.NaN, y: Number.NaN, placed: false };
+      d = {
+        g,
+        use,
+        title,
+        label: undefined,
+        state: '',
+        cls: '',
+        x: Number.NaN,
+        y: Number.NaN,
+        placed: false,
+      };
       this.devices.set(name, d);
       this.devicesRoot.append(g);
     }
@@ -238,7 +283,8 @@ export class MapCanvas {
       d.g.setAttribute('data-class', cls);
     }
     const q = linkQuality(node);
-    d.title.textContent = `${name} · ${cls} · ${stateInfo(state).label}${q === undefined ? '' : ` · link ${Math.round(q)}%`}`;
+    const title = `${name} · ${cls} · ${stateInfo(state).label}${q === undefined ? '' : ` · link ${Math.round(q)}%`}`;
+    if (d.title.textContent !== title) d.title.textContent = title;
     const p = position(node);
     if (!p) {
       if (d.placed) d.g.setAttribute('visibility', 'hidden');
@@ -282,7 +328,7 @@ export class MapCanvas {
 
   private placeRing(): void {
     const d = this.selected ? this.devices.get(this.selected) : undefined;
-    if (!d || !d.placed) {
+    if (!d?.placed) {
       this.ring.setAttribute('visibility', 'hidden');
       return;
     }
@@ -298,10 +344,17 @@ export class MapCanvas {
   private measure(): void {
     const box = this.el.getBoundingClientRect();
     if (box.width === this.width && box.height === this.height && this.fitted) return;
+    const [dw, dh] = [box.width - this.width, box.height - this.height];
     this.width = box.width;
     this.height = box.height;
-    if (!this.fitted) this.fit();
-    else this.requestView();
+    if (!this.fitted || !this.userMoved) {
+      this.fit();
+      return;
+    }
+    // Keep what the user looks at in the middle.
+    this.tx += dw / 2;
+    this.ty += dh / 2;
+    this.requestView();
   }
 
   private requestView(): void {
@@ -361,6 +414,7 @@ export class MapCanvas {
       if (!drag.moved && Math.hypot(dx, dy) < 4) return;
       if (!drag.moved) this.el.setPointerCapture(e.pointerId);
       drag.moved = true;
+      this.userMoved = true;
       this.el.classList.add('panning');
       this.tx = drag.tx + dx;
       this.ty = drag.ty + dy;

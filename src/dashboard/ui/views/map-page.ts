@@ -4,10 +4,10 @@
  * and the details of the selected device beside it.
  */
 import type { View } from '../app.js';
-import { h, replace, setText } from '../dom.js';
+import { h, replace, setText, svg } from '../dom.js';
 import { plural } from '../model/format.js';
 import { fallbackMap, MAP_KEY, MAP_NAME, MAP_NAMESPACE, mapFromConfigMap } from '../model/map-config.js';
-import { countStates, type DeviceState, position, STATES } from '../model/node-state.js';
+import { type DeviceState, position, STATES } from '../model/node-state.js';
 import { MapCanvas } from './map-canvas.js';
 import { nodeDetails } from './node-details.js';
 import { Drawer, errorBox } from './widgets.js';
@@ -40,7 +40,8 @@ export const mapPage: View = (el, app, params) => {
             focus = focus === s.id ? undefined : s.id;
             if (focus) canvas.el.dataset.focus = focus;
             else delete canvas.el.dataset.focus;
-            for (const b of legend.querySelectorAll<HTMLElement>('.legend-item')) b.classList.toggle('active', b.dataset.state === focus);
+            for (const b of legend.querySelectorAll<HTMLElement>('.legend-item'))
+              b.classList.toggle('active', b.dataset.state === focus);
           },
         },
         h('span', { class: `swatch state-${s.id}` }),
@@ -60,10 +61,47 @@ export const mapPage: View = (el, app, params) => {
     h(
       'div',
       { class: 'map-controls' },
-      h('button', { type: 'button', class: 'icon-btn', title: 'Zoom in', 'aria-label': 'Zoom in', onclick: () => canvas.zoomBy(1.5) }, '+'),
-      h('button', { type: 'button', class: 'icon-btn', title: 'Zoom out', 'aria-label': 'Zoom out', onclick: () => canvas.zoomBy(1 / 1.5) }, '−'),
-      h('button', { type: 'button', class: 'icon-btn', title: 'Fit the map', 'aria-label': 'Fit the map', onclick: () => canvas.fit() }, '⤢'),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'icon-btn',
+          title: 'Zoom in',
+          'aria-label': 'Zoom in',
+          onclick: () => canvas.zoomBy(1.5),
+        },
+        '+',
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'icon-btn',
+          title: 'Zoom out',
+          'aria-label': 'Zoom out',
+          onclick: () => canvas.zoomBy(1 / 1.5),
+        },
+        '−',
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'icon-btn',
+          title: 'Fit the map',
+          'aria-label': 'Fit the map',
+          onclick: () => canvas.fit(),
+        },
+        '⤢',
+      ),
     ),
+    h(
+      'div',
+      { class: 'map-overlay' },
+      mapName,
+      h('details', { class: 'layers' }, h('summary', { class: 'btn btn-ghost' }, 'Layers'), layerMenu),
+    ),
+    classLegend(),
     banner,
   );
   replace(
@@ -74,7 +112,7 @@ export const mapPage: View = (el, app, params) => {
       h(
         'div',
         { class: 'map-main' },
-        h('div', { class: 'toolbar' }, legend, h('span', { class: 'spacer' }), unplaced, mapName, h('details', { class: 'layers' }, h('summary', { class: 'btn btn-ghost' }, 'Layers'), layerMenu)),
+        h('div', { class: 'toolbar' }, legend, h('span', { class: 'spacer' }), unplaced),
         stage,
       ),
       drawer.el,
@@ -114,14 +152,25 @@ export const mapPage: View = (el, app, params) => {
       banner.replaceChildren();
       return;
     }
-    const positions = fleet.nodes.values().map(position).filter((p) => p !== undefined);
+    const positions = fleet.nodes
+      .values()
+      .map(position)
+      .filter((p) => p !== undefined);
     canvas.setMap(fallbackMap(positions));
     setText(mapName, 'no map configured');
     replace(
       banner,
       result?.error
-        ? h('div', { class: 'alert alert-warn' }, `The map in ${MAP_NAMESPACE}/${MAP_NAME} is not usable: ${result.error}`)
-        : h('div', { class: 'alert alert-info' }, `No map yet: create ConfigMap ${MAP_NAMESPACE}/${MAP_NAME} with key "${MAP_KEY}" (see the dashboard README). Devices are placed by their minato.dev/position.`),
+        ? h(
+            'div',
+            { class: 'alert alert-warn' },
+            `The map in ${MAP_NAMESPACE}/${MAP_NAME} is not usable: ${result.error}`,
+          )
+        : h(
+            'div',
+            { class: 'alert alert-info' },
+            `No map yet: create ConfigMap ${MAP_NAMESPACE}/${MAP_NAME} with key "${MAP_KEY}" (see the dashboard README). Devices are placed by their minato.dev/position.`,
+          ),
     );
   };
 
@@ -130,11 +179,8 @@ export const mapPage: View = (el, app, params) => {
       replace(banner, errorBox(fleet.nodes.error, 'The map needs permission to list and watch nodes.'));
     }
     canvas.update(fleet.nodes.items, changed);
-    const c = countStates(fleet.nodes.items.values());
-    for (const [state, elCount] of counts) setText(elCount, String(c[state]));
-    let missing = 0;
-    for (const n of fleet.nodes.items.values()) if (!position(n)) missing++;
-    setText(unplaced, missing ? `${plural(missing, 'device')} without a position` : '');
+    for (const [state, elCount] of counts) setText(elCount, String(fleet.counts[state]));
+    setText(unplaced, fleet.unplaced ? `${plural(fleet.unplaced, 'device')} without a position` : '');
     if (!fleet.mapConfigMap() && changed === undefined) renderMap();
   };
 
@@ -170,3 +216,29 @@ export const mapPage: View = (el, app, params) => {
     },
   };
 };
+
+/** Which shape is which device class (the shapes the map draws). */
+function classLegend(): HTMLElement {
+  const shapes: [string, string][] = [
+    ['vehicle', 'Vehicle'],
+    ['drone', 'Drone'],
+    ['robot', 'Robot'],
+    ['gateway', 'Gateway'],
+  ];
+  return h(
+    'div',
+    { class: 'class-legend', 'aria-label': 'Device classes' },
+    shapes.map(([cls, label]) =>
+      h(
+        'span',
+        { class: 'class-legend-item' },
+        svg(
+          'svg',
+          { width: 16, height: 16, viewBox: '-9 -9 18 18', 'aria-hidden': 'true' },
+          svg('use', { href: `#shape-${cls}` }),
+        ),
+        label,
+      ),
+    ),
+  );
+}

@@ -4,8 +4,8 @@
  * the Node, its Lease or its pods change.
  */
 import type { KubeObject } from '../../../api/types.js';
-import { type App, every } from '../app.js';
 import { apiPath } from '../api/paths.js';
+import { type App, every } from '../app.js';
 import { h, replace, setText } from '../dom.js';
 import { age, relative, shortDuration } from '../model/format.js';
 import {
@@ -39,7 +39,7 @@ export function nodeDetails(app: App, name: string): DetailsHandle {
   const pos = h('span');
   const departing = h('span');
   const created = h('span');
-  const actions = h('div');
+  const actions = h('div', { class: 'details-actions' });
   const conditionsEl = h('div');
   const taintsEl = h('div');
   const labelsEl = h('div');
@@ -50,7 +50,14 @@ export function nodeDetails(app: App, name: string): DetailsHandle {
     'div',
     { class: 'details', 'data-node': name },
     missing,
-    h('div', { class: 'details-head' }, stateEl, classEl, h('span', { class: 'spacer' }), yamlLink(app, apiPath({ group: '', version: 'v1', resource: 'nodes', name }))),
+    h(
+      'div',
+      { class: 'details-head' },
+      stateEl,
+      classEl,
+      h('span', { class: 'spacer' }),
+      yamlLink(app, apiPath({ group: '', version: 'v1', resource: 'nodes', name })),
+    ),
     actions,
     facts([
       ['Link quality', link.el],
@@ -131,24 +138,38 @@ function conditionsTable(node: KubeObject): HTMLElement {
   return h(
     'table',
     { class: 'mini-table' },
-    h('tbody', {}, list.map((c) => {
-      const good = c.type === 'Ready' ? c.status === 'True' : c.status === 'False';
-      return h(
-        'tr',
-        {},
-        h('td', {}, c.type),
-        h('td', {}, badge(c.status, good ? 'ok' : c.status === 'Unknown' ? 'muted' : 'bad')),
-        h('td', { class: 'muted' }, c.reason ?? ''),
-        h('td', { class: 'muted', title: c.lastTransitionTime ?? '' }, age(c.lastTransitionTime)),
-      );
-    })),
+    h(
+      'tbody',
+      {},
+      list.map((c) => {
+        const good = c.type === 'Ready' ? c.status === 'True' : c.status === 'False';
+        return h(
+          'tr',
+          {},
+          h('td', {}, c.type),
+          h('td', {}, badge(c.status, good ? 'ok' : c.status === 'Unknown' ? 'muted' : 'bad')),
+          h('td', { class: 'muted' }, c.reason ?? ''),
+          h('td', { class: 'muted', title: c.lastTransitionTime ?? '' }, age(c.lastTransitionTime)),
+        );
+      }),
+    ),
   );
 }
 
 function taintList(node: KubeObject): HTMLElement {
   const list = taints(node);
   if (list.length === 0) return h('span', { class: 'muted' }, 'none');
-  return h('div', { class: 'chips' }, list.map((t) => h('span', { class: 'chip chip-taint', title: t.timeAdded ? `since ${t.timeAdded}` : '' }, `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`)));
+  return h(
+    'div',
+    { class: 'chips' },
+    list.map((t) =>
+      h(
+        'span',
+        { class: 'chip chip-taint', title: t.timeAdded ? `since ${t.timeAdded}` : '' },
+        `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`,
+      ),
+    ),
+  );
 }
 
 export function podList(app: App, pods: KubeObject[]): HTMLElement {
@@ -164,7 +185,15 @@ export function podList(app: App, pods: KubeObject[]): HTMLElement {
           'li',
           {},
           h('span', { class: `dot dot-${s.tone}`, title: s.status }),
-          h('a', { href: app.href(`/workloads?pod=${encodeURIComponent(`${p.metadata.namespace}/${p.metadata.name}`)}`) }, p.metadata.name ?? ''),
+          h(
+            'a',
+            {
+              href: app.href(
+                `/workloads?pod=${encodeURIComponent(`${p.metadata.namespace}/${p.metadata.name}`)}`,
+              ),
+            },
+            p.metadata.name ?? '',
+          ),
           h('span', { class: 'muted' }, ` ${p.metadata.namespace} · ${s.status} · ${s.ready}`),
         );
       }),

@@ -71,20 +71,21 @@ export const nodesPage: View = (el, app, params) => {
     STATES.map((s) => h('option', { value: s.id }, s.label)),
   );
   const summary = h('span', { class: 'muted' });
-  const header = (label: string, key?: SortKey) =>
+  const header = (label: string, key?: SortKey, optional = false) =>
     h(
       'th',
       key
         ? {
-            class: 'sortable',
+            class: `sortable${optional ? ' col-optional' : ''}`,
             'data-sort': key,
             onclick: () => {
               sort = key;
-              for (const th of el.querySelectorAll<HTMLElement>('th.sortable')) th.classList.toggle('sorted', th.dataset.sort === sort);
+              for (const th of el.querySelectorAll<HTMLElement>('th.sortable'))
+                th.classList.toggle('sorted', th.dataset.sort === sort);
               reorder();
             },
           }
-        : {},
+        : { class: optional ? 'col-optional' : undefined },
       label,
     );
   replace(
@@ -113,11 +114,11 @@ export const nodesPage: View = (el, app, params) => {
                 header('State', 'state'),
                 header('Class'),
                 header('Link', 'link'),
-                header('RTT'),
+                header('RTT', undefined, true),
                 header('Lease', 'lease'),
                 header('Pods', 'pods'),
-                header('Age'),
-                header('Actions'),
+                header('Age', undefined, true),
+                header('Actions', undefined, true),
               ),
             ),
             tbody,
@@ -135,11 +136,11 @@ export const nodesPage: View = (el, app, params) => {
       state: stateBadge('ready'),
       cls: h('td'),
       link,
-      rtt: h('td', { class: 'num' }),
+      rtt: h('td', { class: 'num col-optional' }),
       lease: h('td', { class: 'num', 'data-field': 'lease-age' }),
       pods: h('td', { class: 'num' }),
-      age: h('td', { class: 'num' }),
-      actions: h('td', { class: 'row-actions' }),
+      age: h('td', { class: 'num col-optional' }),
+      actions: h('td', { class: 'row-actions col-optional' }),
       actionsKey: '',
     };
     row.tr.append(
@@ -184,7 +185,9 @@ export const nodesPage: View = (el, app, params) => {
     if (filterState && deviceState(node) !== filterState) return false;
     if (!filterText) return true;
     if (node.metadata.name!.toLowerCase().includes(filterText)) return true;
-    return Object.entries(node.metadata.labels ?? {}).some(([k, v]) => `${k}=${v}`.toLowerCase().includes(filterText));
+    return Object.entries(node.metadata.labels ?? {}).some(([k, v]) =>
+      `${k}=${v}`.toLowerCase().includes(filterText),
+    );
   };
 
   const sortValue = (name: string): string | number => {
@@ -231,7 +234,10 @@ export const nodesPage: View = (el, app, params) => {
     if (fleet.nodes.state === 'error' && fleet.nodes.error) {
       replace(status, errorBox(fleet.nodes.error, 'Listing devices needs get/list/watch on nodes.'));
     } else if (fleet.nodes.state === 'ready' && fleet.nodes.items.size === 0) {
-      replace(status, emptyState('No devices yet', 'Devices appear here when they join: minato agent --server … --token …'));
+      replace(
+        status,
+        emptyState('No devices yet', 'Devices appear here when they join: minato agent --server … --token …'),
+      );
     } else status.replaceChildren();
     const names = changed ?? new Set([...fleet.nodes.items.keys(), ...rows.keys()]);
     let added = false;
@@ -288,4 +294,3 @@ export const nodesPage: View = (el, app, params) => {
     },
   };
 };
-

@@ -3,9 +3,9 @@
  * pods involved, recent events and the actions the user may take. Live while open.
  */
 import type { KubeObject } from '../../../api/types.js';
-import type { App } from '../app.js';
 import { apiPath } from '../api/paths.js';
 import type { Informer } from '../api/watch.js';
+import type { App } from '../app.js';
 import { h, replace } from '../dom.js';
 import { PATHS } from '../model/fleet.js';
 import { age } from '../model/format.js';
@@ -80,14 +80,24 @@ export function eventList(events: KubeObject[]): HTMLElement {
         'li',
         { class: e.type === 'Warning' ? 'event-warning' : '' },
         h('span', { class: 'event-reason' }, e.reason ?? ''),
-        h('span', { class: 'muted' }, ` ${age(new Date(eventTime(e)).toISOString())} · ${e.involvedObject?.kind ?? ''} ${e.involvedObject?.name ?? ''}`),
+        h(
+          'span',
+          { class: 'muted' },
+          ` ${age(new Date(eventTime(e)).toISOString())} · ${e.involvedObject?.kind ?? ''} ${e.involvedObject?.name ?? ''}`,
+        ),
         h('div', { class: 'event-message' }, e.message ?? ''),
       ),
     ),
   );
 }
 
-export function workloadDetails(app: App, kind: 'Deployment' | 'DaemonSet', namespace: string, name: string, source: Informer): DetailsHandle {
+export function workloadDetails(
+  app: App,
+  kind: 'Deployment' | 'DaemonSet',
+  namespace: string,
+  name: string,
+  source: Informer,
+): DetailsHandle {
   const events = app.informers.acquire(PATHS.events);
   const path = objectPath(kind, namespace, name);
   const bar = rolloutBar();
@@ -102,7 +112,14 @@ export function workloadDetails(app: App, kind: 'Deployment' | 'DaemonSet', name
     'div',
     { class: 'details', 'data-workload': `${kind}/${namespace}/${name}` },
     missing,
-    h('div', { class: 'details-head' }, badge(kind, 'info'), h('span', { class: 'muted' }, namespace), h('span', { class: 'spacer' }), yamlLink(app, path)),
+    h(
+      'div',
+      { class: 'details-head' },
+      badge(kind, 'info'),
+      h('span', { class: 'muted' }, namespace),
+      h('span', { class: 'spacer' }),
+      yamlLink(app, path),
+    ),
     actions,
     section('Rollout across the fleet', bar.el),
     factsEl,
@@ -124,26 +141,34 @@ export function workloadDetails(app: App, kind: 'Deployment' | 'DaemonSet', name
     const key = `${obj.metadata.resourceVersion}|${pods.map((p) => p.metadata.resourceVersion).join()}|${events.revision}`;
     if (key === built) return;
     built = key;
-    const images = (obj.spec?.template?.spec?.containers ?? []).map((c: { image?: string }) => c.image).join(', ');
+    const images = (obj.spec?.template?.spec?.containers ?? [])
+      .map((c: { image?: string }) => c.image)
+      .join(', ');
     replace(
       factsEl,
       facts([
         ['Images', h('span', { class: 'mono' }, images || '–')],
         ['Strategy', obj.spec?.strategy?.type ?? obj.spec?.updateStrategy?.type ?? '–'],
-        ['Generation', `${obj.metadata.generation ?? '–'} (observed ${obj.status?.observedGeneration ?? '–'})`],
+        [
+          'Generation',
+          `${obj.metadata.generation ?? '–'} (observed ${obj.status?.observedGeneration ?? '–'})`,
+        ],
         ['Created', age(obj.metadata.creationTimestamp)],
       ]),
     );
     if (!actions.hasChildNodes()) {
       replace(
         actions,
-        app.access.gate(button('Restart rollout', () => void restartWorkload(app, obj, path), { action: 'restart' }), {
-          verb: 'patch',
-          group: 'apps',
-          resource: RESOURCES[kind]!.resource,
-          namespace,
-          name,
-        }),
+        app.access.gate(
+          button('Restart rollout', () => void restartWorkload(app, obj, path), { action: 'restart' }),
+          {
+            verb: 'patch',
+            group: 'apps',
+            resource: RESOURCES[kind]!.resource,
+            namespace,
+            name,
+          },
+        ),
       );
     }
     replace(conditionsEl, conditionsTable(obj));
@@ -222,12 +247,23 @@ export function podDetails(app: App, namespace: string, name: string): DetailsHa
     built = k;
     const s = podSummary(pod);
     const node = pod.spec?.nodeName as string | undefined;
-    replace(head, badge(s.status, s.tone === 'muted' ? 'muted' : s.tone), h('span', { class: 'muted' }, namespace), h('span', { class: 'spacer' }), yamlLink(app, path));
+    replace(
+      head,
+      badge(s.status, s.tone === 'muted' ? 'muted' : s.tone),
+      h('span', { class: 'muted' }, namespace),
+      h('span', { class: 'spacer' }),
+      yamlLink(app, path),
+    );
     const owner = (pod.metadata.ownerReferences ?? []).find((o) => o.controller);
     replace(
       factsEl,
       facts([
-        ['Device', node ? h('a', { class: 'mono', href: app.href(`/map?node=${encodeURIComponent(node)}`) }, node) : h('span', { class: 'muted' }, 'not scheduled')],
+        [
+          'Device',
+          node
+            ? h('a', { class: 'mono', href: app.href(`/map?node=${encodeURIComponent(node)}`) }, node)
+            : h('span', { class: 'muted' }, 'not scheduled'),
+        ],
         ['Ready', s.ready],
         ['Restarts', String(s.restarts)],
         ['Owner', owner ? `${owner.kind} ${owner.name}` : '–'],

@@ -21,7 +21,10 @@ export function pluginSections(app: App, kind: string) {
             const cleanup = item.render(body, obj, app.pluginContext());
             if (typeof cleanup === 'function') entry.cleanup = cleanup;
           } catch (err) {
-            replace(body, h('div', { class: 'alert alert-error' }, `plugin ${plugin} failed: ${(err as Error).message}`));
+            replace(
+              body,
+              h('div', { class: 'alert alert-error' }, `plugin ${plugin} failed: ${(err as Error).message}`),
+            );
           }
         },
       };
@@ -29,9 +32,16 @@ export function pluginSections(app: App, kind: string) {
     });
     replace(
       el,
-      app.plugins.sectionsFor(kind).map(({ plugin, item }, i) =>
-        h('section', { class: 'panel-section plugin-section', 'data-plugin': plugin }, h('h3', {}, item.title, h('span', { class: 'plugin-tag' }, plugin)), mounted[i]!.body),
-      ),
+      app.plugins
+        .sectionsFor(kind)
+        .map(({ plugin, item }, i) =>
+          h(
+            'section',
+            { class: 'panel-section plugin-section', 'data-plugin': plugin },
+            h('h3', {}, item.title, h('span', { class: 'plugin-tag' }, plugin)),
+            mounted[i]!.body,
+          ),
+        ),
     );
     if (current) for (const m of mounted) m.render(current);
   };

@@ -27,7 +27,10 @@ export const pluginsPage: View = (el, app) => {
   );
   const render = () => {
     if (app.plugins.plugins.length === 0) {
-      replace(body, emptyState('No plugins', 'Put NAME.js or NAME/index.js in <data-dir>/plugins and reload.'));
+      replace(
+        body,
+        emptyState('No plugins', 'Put NAME.js or NAME/index.js in <data-dir>/plugins and reload.'),
+      );
       return;
     }
     replace(
@@ -46,9 +49,21 @@ export const pluginsPage: View = (el, app) => {
               badge(p.state, p.state === 'loaded' ? 'ok' : p.state === 'failed' ? 'bad' : 'muted'),
             ),
             p.description ? h('p', {}, p.description) : null,
-            h('div', { class: 'muted small' }, SOURCES[p.source] ?? p.source, ' · ', h('span', { class: 'mono' }, p.url)),
+            h(
+              'div',
+              { class: 'muted small' },
+              SOURCES[p.source] ?? p.source,
+              ' · ',
+              h('span', { class: 'mono' }, p.url),
+            ),
             p.error ? h('div', { class: 'alert alert-error' }, p.error) : null,
-            p.registered.length ? h('ul', { class: 'registered' }, p.registered.map((r) => h('li', {}, r))) : null,
+            p.registered.length
+              ? h(
+                  'ul',
+                  { class: 'registered' },
+                  p.registered.map((r) => h('li', {}, r)),
+                )
+              : null,
           ),
         ),
       ),

@@ -4,15 +4,14 @@
  */
 import type { App, Tone, View, ViewHandle } from '../app.js';
 import { h, replace, setText } from '../dom.js';
-import { countStates } from '../model/node-state.js';
 import { eventsPage } from './events-page.js';
 import { logo } from './logo.js';
 import { logsPage } from './logs-page.js';
 import { mapPage } from './map-page.js';
 import { nodesPage } from './nodes-page.js';
 import { pluginsPage } from './plugins-page.js';
-import { workloadsPage } from './workloads-page.js';
 import { emptyState } from './widgets.js';
+import { workloadsPage } from './workloads-page.js';
 import { yamlPage } from './yaml-page.js';
 
 interface Route {
@@ -41,6 +40,8 @@ export function parseHash(hash: string): { path: string; params: URLSearchParams
 export interface Shell {
   toast(message: string, tone?: Tone): void;
   start(app: App): void;
+  /** Leaves: the current page is destroyed and routing stops (on sign-out). */
+  stop(): void;
 }
 
 export function createShell(root: HTMLElement, signOut: () => void): Shell {
@@ -62,10 +63,21 @@ export function createShell(root: HTMLElement, signOut: () => void): Shell {
       h(
         'aside',
         { class: 'sidebar' },
-        h('div', { class: 'brand' }, logo(28), h('span', { class: 'brand-name' }, 'Minato'), h('span', { class: 'brand-sub' }, 'fleet')),
+        h(
+          'div',
+          { class: 'brand' },
+          logo(28),
+          h('span', { class: 'brand-name' }, 'Minato'),
+          h('span', { class: 'brand-sub' }, 'fleet'),
+        ),
         nav,
         pluginNav,
-        h('div', { class: 'sidebar-foot' }, h('a', { href: '#/plugins', class: 'nav-link nav-link-small', 'data-nav': '/plugins' }, 'Plugins'), streamState),
+        h(
+          'div',
+          { class: 'sidebar-foot' },
+          h('a', { href: '#/plugins', class: 'nav-link nav-link-small', 'data-nav': '/plugins' }, 'Plugins'),
+          streamState,
+        ),
       ),
       h(
         'div',
@@ -76,7 +88,11 @@ export function createShell(root: HTMLElement, signOut: () => void): Shell {
           title,
           h('span', { class: 'spacer' }),
           user,
-          h('button', { type: 'button', class: 'btn btn-ghost', 'data-action': 'sign-out', onclick: signOut }, 'Sign out'),
+          h(
+            'button',
+            { type: 'button', class: 'btn btn-ghost', 'data-action': 'sign-out', onclick: signOut },
+            'Sign out',
+          ),
         ),
         outlet,
       ),
@@ -85,9 +101,19 @@ export function createShell(root: HTMLElement, signOut: () => void): Shell {
   );
 
   const toast = (message: string, tone: Tone = 'info') => {
-    const t = h('div', { class: `toast toast-${tone}`, role: tone === 'error' ? 'alert' : 'status' }, message);
+    const t = h(
+      'div',
+      {
+        class: `toast toast-${tone}`,
+        role: tone === 'error' ? 'alert' : 'status',
+        title: 'Dismiss',
+        onclick: () => t.remove(),
+      },
+      message,
+    );
     toasts.append(t);
-    setTimeout(() => t.remove(), tone === 'error' ? 9000 : 4500);
+    while (toasts.children.length > 4) toasts.firstElementChild?.remove();
+    setTimeout(() => t.remove(), tone === 'error' ? 9000 : 4000);
   };
 
   const start = (app: App) => {
@@ -128,10 +154,10 @@ export function createShell(root: HTMLElement, signOut: () => void): Shell {
     renderPluginNav();
 
     app.fleet.nodes.onChange(() => {
-      const c = countStates(app.fleet.nodes.items.values());
+      const outOfRange = app.fleet.counts['out-of-range'];
       setText(counts, String(app.fleet.nodes.items.size));
-      away.hidden = c['out-of-range'] === 0;
-      setText(away, `${c['out-of-range']} away`);
+      away.hidden = outOfRange === 0;
+      setText(away, `${outOfRange} away`);
     });
     app.hub.onState((s, detail) => {
       streamState.dataset.state = s;
@@ -142,7 +168,8 @@ export function createShell(root: HTMLElement, signOut: () => void): Shell {
     let mounted: { path: string; handle: ViewHandle | undefined; missing?: boolean } | undefined;
     const route = () => {
       const { path, params } = parseHash(location.hash);
-      for (const a of root.querySelectorAll<HTMLElement>('[data-nav]')) a.classList.toggle('active', a.dataset.nav === path);
+      for (const a of root.querySelectorAll<HTMLElement>('[data-nav]'))
+        a.classList.toggle('active', a.dataset.nav === path);
       if (mounted && mounted.path === path && mounted.handle?.params && !mounted.missing) {
         mounted.handle.params(params);
         return;
@@ -167,18 +194,34 @@ export function createShell(root: HTMLElement, signOut: () => void): Shell {
           const r = plugin.item.render(page, { ...app.pluginContext(), params });
           if (typeof r === 'function') cleanup = r;
         } catch (err) {
-          replace(page, h('div', { class: 'alert alert-error' }, `plugin ${plugin.plugin} failed: ${(err as Error).message}`));
+          replace(
+            page,
+            h(
+              'div',
+              { class: 'alert alert-error' },
+              `plugin ${plugin.plugin} failed: ${(err as Error).message}`,
+            ),
+          );
         }
         mounted = { path, handle: { destroy: cleanup } };
         return;
       }
       setText(title, 'Not found');
-      replace(page, emptyState(`No page at ${path}`, 'It may belong to a plugin that has not loaded (see Plugins).'));
+      replace(
+        page,
+        emptyState(`No page at ${path}`, 'It may belong to a plugin that has not loaded (see Plugins).'),
+      );
       mounted = { path, handle: undefined, missing: true };
     };
     window.addEventListener('hashchange', route);
+    stopRouting = () => {
+      window.removeEventListener('hashchange', route);
+      mounted?.handle?.destroy?.();
+      mounted = undefined;
+    };
     route();
   };
+  let stopRouting = () => {};
 
-  return { toast, start };
+  return { toast, start, stop: () => stopRouting() };
 }

@@ -13,15 +13,21 @@ export interface WhoAmI {
 
 /** Asks the hub who the token belongs to; rejects with the hub's error (401 for a bad token). */
 export async function whoAmI(token: string): Promise<WhoAmI> {
-  const review = await new KubeClient(token).create<{ status?: { userInfo?: { username?: string; groups?: string[] } } }>(
-    '/apis/authentication.k8s.io/v1/selfsubjectreviews',
-    { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
-  );
+  const review = await new KubeClient(token).create<{
+    status?: { userInfo?: { username?: string; groups?: string[] } };
+  }>('/apis/authentication.k8s.io/v1/selfsubjectreviews', {
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'SelfSubjectReview',
+  });
   const info = review.status?.userInfo ?? {};
   return { name: info.username ?? 'unknown', groups: info.groups ?? [] };
 }
 
-export function signInPage(root: HTMLElement, onSignedIn: (token: string, user: WhoAmI) => void, notice?: string): void {
+export function signInPage(
+  root: HTMLElement,
+  onSignedIn: (token: string, user: WhoAmI) => void,
+  notice?: string,
+): void {
   const tokenInput = h('textarea', {
     id: 'token',
     class: 'input token-input',
@@ -62,7 +68,17 @@ export function signInPage(root: HTMLElement, onSignedIn: (token: string, user: 
         }
       },
     },
-    h('div', { class: 'signin-brand' }, logo(36), h('div', {}, h('div', { class: 'signin-title' }, 'Minato'), h('div', { class: 'muted' }, 'Fleet operations dashboard'))),
+    h(
+      'div',
+      { class: 'signin-brand' },
+      logo(36),
+      h(
+        'div',
+        {},
+        h('div', { class: 'signin-title' }, 'Minato'),
+        h('div', { class: 'muted' }, 'Fleet operations dashboard'),
+      ),
+    ),
     notice ? h('div', { class: 'alert alert-info' }, notice) : null,
     h('label', { class: 'field', for: 'token' }, h('span', {}, 'Bearer token')),
     tokenInput,
@@ -75,7 +91,11 @@ export function signInPage(root: HTMLElement, onSignedIn: (token: string, user: 
       h('pre', {}, 'minato dashboard token'),
       h('div', {}, 'or for any service account:'),
       h('pre', {}, 'kubectl create token NAME -n NAMESPACE'),
-      h('div', { class: 'muted small' }, 'What you see and may do follows that account’s RBAC. The token stays in this browser tab only.'),
+      h(
+        'div',
+        { class: 'muted small' },
+        'What you see and may do follows that account’s RBAC. The token stays in this browser tab only.',
+      ),
     ),
   );
   replace(root, h('main', { class: 'signin', 'data-page': 'signin' }, form));

@@ -12,7 +12,11 @@ export function badge(text: string, tone: BadgeTone = 'muted', title?: string): 
 
 export function stateBadge(state: DeviceState): HTMLSpanElement {
   const info = stateInfo(state);
-  return h('span', { class: `state-badge state-${state}`, title: info.help, 'data-state': state }, info.label);
+  return h(
+    'span',
+    { class: `state-badge state-${state}`, title: info.help, 'data-state': state },
+    info.label,
+  );
 }
 
 /** Updates a badge made by stateBadge in place. */
@@ -68,13 +72,21 @@ export function rolloutBar(): { el: HTMLElement; set(r: Rollout): void } {
       setAttr(el, 'aria-valuemax', String(r.desired));
       setAttr(el, 'aria-valuenow', String(r.ready));
       el.dataset.complete = String(r.complete);
-      setText(text, `${r.ready}/${r.desired} ready · ${r.updated} updated${r.stale ? ' · waiting for controller' : ''}`);
+      setText(
+        text,
+        `${r.ready}/${r.desired} ready · ${r.updated} updated${r.stale ? ' · waiting for controller' : ''}`,
+      );
     },
   };
 }
 
 export function emptyState(title: string, hint?: Child): HTMLElement {
-  return h('div', { class: 'empty' }, h('div', { class: 'empty-title' }, title), hint ? h('div', { class: 'empty-hint' }, hint) : null);
+  return h(
+    'div',
+    { class: 'empty' },
+    h('div', { class: 'empty-title' }, title),
+    hint ? h('div', { class: 'empty-hint' }, hint) : null,
+  );
 }
 
 /** An error as the API gave it: the message first, then code and reason, then any field causes. */
@@ -86,7 +98,13 @@ export function errorBox(error: ApiError, hint?: Child): HTMLElement {
     h('div', { class: 'alert-title' }, error.message),
     h('div', { class: 'alert-meta' }, `${error.code} ${error.reason}`),
     causes.length
-      ? h('ul', { class: 'alert-causes' }, causes.map((c) => h('li', {}, c.field ? h('code', {}, c.field) : null, ' ', c.message ?? c.reason ?? '')))
+      ? h(
+          'ul',
+          { class: 'alert-causes' },
+          causes.map((c) =>
+            h('li', {}, c.field ? h('code', {}, c.field) : null, ' ', c.message ?? c.reason ?? ''),
+          ),
+        )
       : null,
     hint ? h('div', { class: 'alert-hint' }, hint) : null,
   );
@@ -98,7 +116,11 @@ export function section(title: string, ...children: Child[]): HTMLElement {
 
 /** A definition list of label → value rows. */
 export function facts(rows: [string, Child][]): HTMLElement {
-  return h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+  return h(
+    'dl',
+    { class: 'facts' },
+    rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+  );
 }
 
 export function chips(entries: Record<string, string> | undefined, empty = 'none'): HTMLElement {
@@ -107,7 +129,14 @@ export function chips(entries: Record<string, string> | undefined, empty = 'none
   return h(
     'div',
     { class: 'chips' },
-    list.map(([k, v]) => h('span', { class: 'chip', title: `${k}=${v}` }, h('span', { class: 'chip-key' }, k), v ? h('span', { class: 'chip-value' }, v) : null)),
+    list.map(([k, v]) =>
+      h(
+        'span',
+        { class: 'chip', title: `${k}=${v}` },
+        h('span', { class: 'chip-key' }, k),
+        v ? h('span', { class: 'chip-value' }, v) : null,
+      ),
+    ),
   );
 }
 
@@ -172,7 +201,22 @@ export class Drawer {
     this.el = h(
       'aside',
       { class: 'drawer', hidden: true, 'aria-label': 'Details' },
-      h('header', { class: 'drawer-head' }, this.title, h('button', { type: 'button', class: 'icon-btn', title: 'Close', 'aria-label': 'Close details', onclick: onClose }, '×')),
+      h(
+        'header',
+        { class: 'drawer-head' },
+        this.title,
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'icon-btn',
+            title: 'Close',
+            'aria-label': 'Close details',
+            onclick: onClose,
+          },
+          '×',
+        ),
+      ),
       this.body,
     );
   }

@@ -4,15 +4,15 @@
  * events, logs and actions.
  */
 import type { KubeObject } from '../../../api/types.js';
-import type { View } from '../app.js';
 import { keyOf } from '../api/watch.js';
+import type { View } from '../app.js';
 import { h, replace } from '../dom.js';
 import { PATHS } from '../model/fleet.js';
 import { age } from '../model/format.js';
 import { conditions } from '../model/node-state.js';
 import { podSummary, rollout } from '../model/workloads.js';
 import { yamlLink } from './actions.js';
-import { cellContent, cellText, type Column, KeyedTable } from './keyed-table.js';
+import { type Column, cellContent, cellText, KeyedTable } from './keyed-table.js';
 import { objectPath, podDetails, workloadDetails } from './object-details.js';
 import { badge, Drawer, emptyState, errorBox, rolloutBar } from './widgets.js';
 
@@ -30,12 +30,23 @@ export const workloadsPage: View = (el, app, params) => {
   const bars = new WeakMap<HTMLElement, ReturnType<typeof rolloutBar>>();
 
   const matches = (obj: KubeObject) =>
-    (!namespace || obj.metadata.namespace === namespace) && (!text || (obj.metadata.name ?? '').toLowerCase().includes(text));
+    (!namespace || obj.metadata.namespace === namespace) &&
+    (!text || (obj.metadata.name ?? '').toLowerCase().includes(text));
 
   const workloadColumns = (kind: Kind): Column<KubeObject>[] => [
     {
       title: 'Name',
-      cell: (td, o) => cellContent(td, o.metadata.name!, () => h('a', { class: 'mono', href: app.href(`/workloads?${kind.toLowerCase()}=${encodeURIComponent(keyOf(o))}`) }, o.metadata.name!)),
+      cell: (td, o) =>
+        cellContent(td, o.metadata.name!, () =>
+          h(
+            'a',
+            {
+              class: 'mono',
+              href: app.href(`/workloads?${kind.toLowerCase()}=${encodeURIComponent(keyOf(o))}`),
+            },
+            o.metadata.name!,
+          ),
+        ),
     },
     { title: 'Namespace', cell: (td, o) => cellText(td, o.metadata.namespace ?? '') },
     {
@@ -57,7 +68,17 @@ export const workloadsPage: View = (el, app, params) => {
         const list = conditions(o);
         cellContent(td, list.map((c) => `${c.type}=${c.status}:${c.reason}`).join(), () =>
           list.length
-            ? h('span', { class: 'badges' }, list.map((c) => badge(c.type, c.status === 'True' ? 'ok' : c.status === 'False' ? 'bad' : 'muted', `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`)))
+            ? h(
+                'span',
+                { class: 'badges' },
+                list.map((c) =>
+                  badge(
+                    c.type,
+                    c.status === 'True' ? 'ok' : c.status === 'False' ? 'bad' : 'muted',
+                    `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`,
+                  ),
+                ),
+              )
             : h('span', { class: 'muted' }, '–'),
         );
       },
@@ -66,7 +87,10 @@ export const workloadsPage: View = (el, app, params) => {
     {
       title: '',
       class: 'row-actions',
-      cell: (td, o) => cellContent(td, keyOf(o), () => yamlLink(app, objectPath(kind, o.metadata.namespace!, o.metadata.name!))),
+      cell: (td, o) =>
+        cellContent(td, keyOf(o), () =>
+          yamlLink(app, objectPath(kind, o.metadata.namespace!, o.metadata.name!)),
+        ),
     },
   ];
 
@@ -82,7 +106,10 @@ export const workloadsPage: View = (el, app, params) => {
     columns: workloadColumns('DaemonSet'),
     filter: matches,
     onSelect: (key) => app.navigate(`/workloads?daemonset=${encodeURIComponent(key)}`),
-    empty: emptyState('No DaemonSets', 'A DaemonSet runs one pod on every matching device, and keeps it there while the device is away.'),
+    empty: emptyState(
+      'No DaemonSets',
+      'A DaemonSet runs one pod on every matching device, and keeps it there while the device is away.',
+    ),
   });
   const podTable = new KeyedTable<KubeObject>({
     name: 'pods',
@@ -92,21 +119,34 @@ export const workloadsPage: View = (el, app, params) => {
     columns: [
       {
         title: 'Name',
-        cell: (td, p) => cellContent(td, p.metadata.name!, () => h('a', { class: 'mono', href: app.href(`/workloads?pod=${encodeURIComponent(keyOf(p))}`) }, p.metadata.name!)),
+        cell: (td, p) =>
+          cellContent(td, p.metadata.name!, () =>
+            h(
+              'a',
+              { class: 'mono', href: app.href(`/workloads?pod=${encodeURIComponent(keyOf(p))}`) },
+              p.metadata.name!,
+            ),
+          ),
       },
       { title: 'Namespace', cell: (td, p) => cellText(td, p.metadata.namespace ?? '') },
       {
         title: 'Device',
         cell: (td, p) => {
           const node = (p.spec?.nodeName as string | undefined) ?? '';
-          cellContent(td, node, () => (node ? h('a', { class: 'mono', href: app.href(`/map?node=${encodeURIComponent(node)}`) }, node) : h('span', { class: 'muted' }, '–')));
+          cellContent(td, node, () =>
+            node
+              ? h('a', { class: 'mono', href: app.href(`/map?node=${encodeURIComponent(node)}`) }, node)
+              : h('span', { class: 'muted' }, '–'),
+          );
         },
       },
       {
         title: 'Status',
         cell: (td, p) => {
           const s = podSummary(p);
-          cellContent(td, `${s.status}|${s.tone}`, () => badge(s.status, s.tone === 'muted' ? 'muted' : s.tone));
+          cellContent(td, `${s.status}|${s.tone}`, () =>
+            badge(s.status, s.tone === 'muted' ? 'muted' : s.tone),
+          );
         },
       },
       { title: 'Ready', class: 'num', cell: (td, p) => cellText(td, podSummary(p).ready) },
@@ -148,7 +188,12 @@ export const workloadsPage: View = (el, app, params) => {
         h('h2', { class: 'section-title' }, 'Deployments'),
         deploymentStatus,
         deploymentTable.el,
-        h('h2', { class: 'section-title' }, 'DaemonSets ', h('span', { class: 'muted small' }, 'fleet workloads: one pod per device')),
+        h(
+          'h2',
+          { class: 'section-title' },
+          'DaemonSets ',
+          h('span', { class: 'muted small' }, 'fleet workloads: one pod per device'),
+        ),
         daemonsetStatus,
         daemonsetTable.el,
         h('h2', { class: 'section-title' }, 'Pods'),
@@ -161,14 +206,19 @@ export const workloadsPage: View = (el, app, params) => {
 
   const namespaces = () => {
     const seen = new Set<string>();
-    for (const inf of [deployments, daemonsets, pods]) for (const o of inf.items.values()) if (o.metadata.namespace) seen.add(o.metadata.namespace);
+    for (const inf of [deployments, daemonsets, pods])
+      for (const o of inf.items.values()) if (o.metadata.namespace) seen.add(o.metadata.namespace);
     const want = ['', ...[...seen].sort()];
     const have = [...nsSelect.options].map((o) => o.value);
     if (want.join() === have.join()) return;
-    replace(nsSelect, want.map((ns) => h('option', { value: ns, selected: ns === namespace }, ns || 'All namespaces')));
+    replace(
+      nsSelect,
+      want.map((ns) => h('option', { value: ns, selected: ns === namespace }, ns || 'All namespaces')),
+    );
   };
   const showError = (slot: HTMLElement, inf: typeof pods, what: string) => {
-    if (inf.state === 'error' && inf.error) replace(slot, errorBox(inf.error, `Listing ${what} needs get/list/watch on them.`));
+    if (inf.state === 'error' && inf.error)
+      replace(slot, errorBox(inf.error, `Listing ${what} needs get/list/watch on them.`));
     else slot.replaceChildren();
   };
   const refilter = () => {
@@ -178,7 +228,8 @@ export const workloadsPage: View = (el, app, params) => {
   };
 
   const select = (p: URLSearchParams) => {
-    const want = ['deployment', 'daemonset', 'pod'].map((k) => (p.get(k) ? `${k}:${p.get(k)}` : '')).find(Boolean) ?? '';
+    const want =
+      ['deployment', 'daemonset', 'pod'].map((k) => (p.get(k) ? `${k}:${p.get(k)}` : '')).find(Boolean) ?? '';
     if (want === selection) return;
     selection = want;
     details?.destroy();

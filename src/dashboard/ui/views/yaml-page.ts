@@ -4,9 +4,10 @@
  * object meanwhile the hub answers 409 Conflict; that is shown plainly and the edits are kept.
  * Users who may not update the object get a read-only view.
  */
-import type { View } from '../app.js';
+
 import { asApiError } from '../api/client.js';
 import { parseApiPath } from '../api/paths.js';
+import type { View } from '../app.js';
 import { h, replace, setText } from '../dom.js';
 import { withoutManagedFields } from '../model/yaml-text.js';
 import { button, emptyState, errorBox } from './widgets.js';
@@ -41,8 +42,18 @@ export const yamlPage: View = (el, app, params) => {
   const shown = (text: string) => (showManaged ? text : withoutManagedFields(text));
 
   const save = app.access.gate(
-    button('Save', () => void put(), { variant: 'primary', action: 'save', title: 'Replace the object (PUT)' }),
-    { verb: 'update', group: target.group, resource: target.resource, namespace: target.namespace, name: target.name },
+    button('Save', () => void put(), {
+      variant: 'primary',
+      action: 'save',
+      title: 'Replace the object (PUT)',
+    }),
+    {
+      verb: 'update',
+      group: target.group,
+      resource: target.resource,
+      namespace: target.namespace,
+      name: target.name,
+    },
   );
   const reload = button('Reload', () => void load(true), { variant: 'ghost', action: 'reload' });
 
@@ -58,7 +69,12 @@ export const yamlPage: View = (el, app, params) => {
         dirty,
         h('span', { class: 'spacer' }),
         note,
-        h('label', { class: 'check', title: 'The hub keeps them when a save leaves them out' }, managedBox, 'Managed fields'),
+        h(
+          'label',
+          { class: 'check', title: 'The hub keeps them when a save leaves them out' },
+          managedBox,
+          'Managed fields',
+        ),
         reload,
         save,
       ),
@@ -82,14 +98,25 @@ export const yamlPage: View = (el, app, params) => {
   });
 
   void app.access
-    .can({ verb: 'update', group: target.group, resource: target.resource, namespace: target.namespace, name: target.name })
+    .can({
+      verb: 'update',
+      group: target.group,
+      resource: target.resource,
+      namespace: target.namespace,
+      name: target.name,
+    })
     .then((allowed) => {
       editor.readOnly = !allowed;
       setText(note, allowed ? 'Ctrl+S saves' : 'Read-only: you may not update this object');
     });
 
   const load = async (confirmDiscard: boolean) => {
-    if (confirmDiscard && editor.value !== loaded && !window.confirm('Discard your edits and load the current version?')) return;
+    if (
+      confirmDiscard &&
+      editor.value !== loaded &&
+      !window.confirm('Discard your edits and load the current version?')
+    )
+      return;
     try {
       const text = shown(await app.client.getYaml(path));
       loaded = text;
@@ -109,7 +136,14 @@ export const yamlPage: View = (el, app, params) => {
       editor.value = text;
       dirty.hidden = true;
       const rv = /resourceVersion: "?(\d+)"?/.exec(text)?.[1];
-      replace(status, h('div', { class: 'alert alert-ok', 'data-saved': 'true' }, `Saved${rv ? ` (resourceVersion ${rv})` : ''}.`));
+      replace(
+        status,
+        h(
+          'div',
+          { class: 'alert alert-ok', 'data-saved': 'true' },
+          `Saved${rv ? ` (resourceVersion ${rv})` : ''}.`,
+        ),
+      );
     } catch (err) {
       const error = asApiError(err);
       const hint =
@@ -118,7 +152,10 @@ export const yamlPage: View = (el, app, params) => {
               'span',
               {},
               'Someone changed this object after you opened it, so your version was not written (nothing was lost). Your edits are still in the editor: reload to see the current version, then apply your change again. ',
-              button('Reload the current version', () => void load(true), { variant: 'ghost', action: 'reload-conflict' }),
+              button('Reload the current version', () => void load(true), {
+                variant: 'ghost',
+                action: 'reload-conflict',
+              }),
             )
           : error.code === 422
             ? 'The hub refused the object: fix the fields named above and save again.'
