@@ -127,15 +127,25 @@ test('local API: depart cordons the node and announces the deadline; return undo
 test('a Node deleted by an administrator comes back: the agent registers again when its Lease is collected', async () => {
   const before = await api.get<KubeObject>('/api/v1/nodes/truck-1');
   await api.delete('/api/v1/nodes/truck-1');
-  const again = await eventually(async () => {
-    const n = await api.get<KubeObject>('/api/v1/nodes/truck-1');
-    return n.metadata.uid !== before.metadata.uid ? n : undefined;
-  }, 'the Node to be registered again', 20_000);
+  const again = await eventually(
+    async () => {
+      const n = await api.get<KubeObject>('/api/v1/nodes/truck-1');
+      return n.metadata.uid !== before.metadata.uid ? n : undefined;
+    },
+    'the Node to be registered again',
+    20_000,
+  );
   assert.equal(again.metadata.labels?.fleet, 'north');
-  const lease = await eventually(async () => {
-    const l = await api.get<KubeObject>('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/truck-1');
-    return l.metadata.ownerReferences?.[0]?.uid === again.metadata.uid ? l : undefined;
-  }, 'a Lease owned by the new Node', 20_000);
+  const lease = await eventually(
+    async () => {
+      const l = await api.get<KubeObject>(
+        '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/truck-1',
+      );
+      return l.metadata.ownerReferences?.[0]?.uid === again.metadata.uid ? l : undefined;
+    },
+    'a Lease owned by the new Node',
+    20_000,
+  );
   assert.equal(lease.spec.holderIdentity, 'truck-1');
 });
 

@@ -3,7 +3,11 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { createCertificateAuthority, issueClientCertificate, loadCertificateAuthority } from '../../pki/index.js';
+import {
+  createCertificateAuthority,
+  issueClientCertificate,
+  loadCertificateAuthority,
+} from '../../pki/index.js';
 import { loadCredentials, saveCredentials } from './credentials.js';
 import { renewalDue } from './rotation.js';
 
@@ -29,7 +33,10 @@ test('saved credentials are reused for the same node and refused with a reason o
   const ok = await loadCredentials(dir, 'truck-1');
   assert.equal(ok.ok, true);
   const other = await loadCredentials(dir, 'truck-2');
-  assert.deepEqual(other, { ok: false, why: 'the saved certificate is for "system:node:truck-1", not "system:node:truck-2"' });
+  assert.deepEqual(other, {
+    ok: false,
+    why: 'the saved certificate is for "system:node:truck-1", not "system:node:truck-2"',
+  });
   const later = await loadCredentials(dir, 'truck-1', Date.now() + 400 * 86_400_000);
   assert.equal(later.ok, false);
   assert.match((later as { why: string }).why, /the saved certificate expired on/);

@@ -79,6 +79,7 @@ export class StatusReporter {
   private flushing: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private writes = 0;
+  private lastLogged = '';
 
   constructor(private readonly options: StatusReporterOptions) {}
 
@@ -172,7 +173,9 @@ export class StatusReporter {
       } catch (err) {
         this.dirty.add(uid);
         if (isTransportError(err)) return; // the link is down; the next connect flushes
-        this.options.log(`status: pod ${entry.namespace}/${entry.name}: ${(err as Error).message}`);
+        const line = `status: pod ${entry.namespace}/${entry.name}: ${(err as Error).message}`;
+        if (line !== this.lastLogged) this.options.log(line); // once per distinct problem, not per retry
+        this.lastLogged = line;
         this.retryTimer = setTimeout(() => {
           this.retryTimer = undefined;
           this.schedule();

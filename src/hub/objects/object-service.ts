@@ -343,14 +343,14 @@ export class ObjectService {
     if (!options.skipManagedFields) {
       this.hooks.trackManagedFields(type, old, next, options.fieldManager ?? 'unknown', options.subresource);
     }
-    if (
-      meta.deletionTimestamp &&
-      (meta.finalizers ?? []).length === 0 &&
-      !this.pendingFinalization(type, next)
-    ) {
+    const wasHeld = (old.metadata.finalizers ?? []).length > 0 || this.pendingFinalization(type, old);
+    const released = (meta.finalizers ?? []).length === 0 && !this.pendingFinalization(type, next);
+    // A graceful deletion (a pod on a live device) completes only when the device confirms it.
+    const graceful = (meta.deletionGracePeriodSeconds ?? 0) > 0;
+    if (meta.deletionTimestamp && wasHeld && released && !graceful) {
       // The last finalizer is gone: the deletion that was waiting on it completes now.
-      if (options.dryRun) return { object: next, warnings: [] };
-      return { object: await this.removeNow(type, current), warnings: [] };
+      if (!options.dryRun) await this.removeNow(type, current);
+      return { object: next, warnings: [] };
     }
     if (options.dryRun)
       return {

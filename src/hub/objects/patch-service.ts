@@ -90,6 +90,16 @@ export class PatchService {
     // A resourceVersion in the patch is a precondition (kubectl label --resource-version).
     const rv = next.metadata?.resourceVersion;
     if (rv && rv !== current.object.metadata.resourceVersion) throw conflict(type.plural, type.group, name);
+    // So is a uid: it pins the patch to this incarnation of the object (a kubelet's status patch).
+    const uid = next.metadata?.uid;
+    if (uid && uid !== current.object.metadata.uid) {
+      throw conflict(
+        type.plural,
+        type.group,
+        name,
+        `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${current.object.metadata.uid}`,
+      );
+    }
     const merged = this.objects.mergeForUpdate(
       type,
       current.object,
