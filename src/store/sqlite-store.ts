@@ -243,7 +243,9 @@ export class SqliteStore implements Store {
       write.resolve(write.event.entry);
     }
     // The count bound is enforced as history grows; the age bound by the hub's periodic call.
-    if (this.history.length > this.opts.maxHistoryEvents) this.compactByPolicy(now);
+    // With slack, so compaction (its own transaction and fsync) runs once per many commits, not every one.
+    const slack = Math.max(1, Math.floor(this.opts.maxHistoryEvents / 10));
+    if (this.history.length > this.opts.maxHistoryEvents + slack) this.compactByPolicy(now);
   }
 
   private persist(event: StoreEvent): void {

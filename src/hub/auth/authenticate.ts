@@ -17,14 +17,21 @@ export function createAuthenticator(
 ): (req: IncomingMessage) => UserInfo | undefined {
   const secrets = objects.registry.lookup('', 'v1', 'secrets')!;
   const accounts = objects.registry.lookup('', 'v1', 'serviceaccounts')!;
+  // A TLS connection's client certificate never changes, so it is parsed once per connection.
+  const bySocket = new WeakMap<TLSSocket, UserInfo | null>();
   return (req) => {
     const socket = req.socket as TLSSocket;
     if (socket.authorized) {
-      const cert = socket.getPeerCertificate?.();
-      if (cert && Object.keys(cert).length > 0) {
-        const identity = identityFromPeerCertificate(cert);
-        return { name: identity.user, groups: [...identity.groups, 'system:authenticated'] };
+      let user = bySocket.get(socket);
+      if (user === undefined) {
+        const cert = socket.getPeerCertificate?.();
+        const identity = cert && Object.keys(cert).length > 0 ? identityFromPeerCertificate(cert) : undefined;
+        user = identity
+          ? { name: identity.user, groups: [...identity.groups, 'system:authenticated'] }
+          : null;
+        bySocket.set(socket, user);
       }
+      if (user) return user;
     }
     const header = req.headers.authorization;
     if (header?.startsWith('Bearer ')) {

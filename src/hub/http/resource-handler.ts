@@ -19,7 +19,7 @@ import { groupVersion } from '../registry/resource-type.js';
 import { decodeObjectBody, mediaType, readBody } from '../request/body.js';
 import { negotiateObjectFormat, type ObjectFormat } from '../request/negotiate.js';
 import type { ResourceRequest } from '../request/request-info.js';
-import { addWarnings, sendJson, sendRaw, successStatus } from './respond.js';
+import { addWarnings, sendJson, sendRaw, streamJsonList, successStatus } from './respond.js';
 import { userOf } from './server.js';
 import { streamWatch } from './watch-stream.js';
 
@@ -226,10 +226,18 @@ export class ResourceHandler {
       });
     }
     const head = JSON.stringify({ kind: type.listKind, apiVersion: groupVersion(type), metadata: listMeta });
-    // Splice the cached item JSON into the envelope: big lists are never parsed or re-serialised.
-    const json = `${head.slice(0, -1)},"items":[${result.itemsJson.join(',')}]}`;
-    if (format === 'yaml') return sendRaw(res, 200, toYaml(JSON.parse(json)), 'application/yaml');
-    return sendRaw(res, 200, json);
+    const open = `${head.slice(0, -1)},"items":[`;
+    if (format === 'yaml') {
+      return sendRaw(
+        res,
+        200,
+        toYaml(JSON.parse(`${open}${result.itemsJson.join(',')}]}`)),
+        'application/yaml',
+      );
+    }
+    // Splice the cached item JSON into the envelope, streamed in pieces: big lists are never parsed,
+    // re-serialised, or copied into one giant buffer.
+    streamJsonList(res, open, result.itemsJson);
   }
 
   private watch(

@@ -41,6 +41,31 @@ export function sendError(res: ServerResponse, err: unknown): ApiError {
   return apiError;
 }
 
+const LIST_CHUNK_BYTES = 256 * 1024;
+
+/** `open` + items joined by commas + `]}`, written in ~256 KiB pieces, honouring backpressure. */
+export function streamJsonList(res: ServerResponse, open: string, items: string[]): void {
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+  let i = 0;
+  let first = true;
+  const pump = () => {
+    while (i < items.length) {
+      let chunk = first ? open : '';
+      first = false;
+      while (i < items.length && chunk.length < LIST_CHUNK_BYTES) chunk += (i > 0 ? ',' : '') + items[i++];
+      if (!res.write(chunk)) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    res.end(`${first ? open : ''}]}`);
+  };
+  res.on('close', () => {
+    i = items.length;
+  });
+  pump();
+}
+
 /** Kubernetes' Warning header format: code 299, agent "-", quoted text. */
 export function addWarnings(res: ServerResponse, warnings: string[]): void {
   if (warnings.length === 0 || res.headersSent) return;

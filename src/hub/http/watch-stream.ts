@@ -10,6 +10,7 @@ import type { ResourceType } from '../registry/resource-type.js';
 import { groupVersion } from '../registry/resource-type.js';
 
 const BOOKMARK_INTERVAL_MS = 5_000;
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 export interface WatchStreamOptions {
   req: IncomingMessage;
@@ -46,7 +47,12 @@ export function streamWatch(o: WatchStreamOptions): void {
   const write = (line: string) => {
     if (stopped) return;
     if (pending) pending.push(line);
-    else res.write(`${line}\n`);
+    else {
+      res.write(`${line}\n`);
+      // A watcher that stops reading is dropped rather than buffered without bound; it re-watches
+      // from its last resourceVersion, as every client does after a closed stream.
+      if (res.writableLength > MAX_BUFFERED_BYTES) stop();
+    }
   };
   const openStream = () => {
     res.writeHead(200, {
