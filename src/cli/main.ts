@@ -39,6 +39,13 @@ const COMMANDS: Record<string, Command> = {
       return { run: m.agentCommand, flags: m.AGENT_FLAGS };
     },
   },
+  join: {
+    help: 'on the hub: --print a join command with a fresh token; on a device: join (same flags as agent)',
+    load: async () => {
+      const m = await import('./join.js');
+      return { run: m.joinCommand, flags: m.JOIN_FLAGS };
+    },
+  },
   certs: {
     help: 'renew: reissue the serving and admin certificates (hub reloads on SIGHUP)',
     load: async () => ({ run: (await import('./certs.js')).certsCommand }),

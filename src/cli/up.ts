@@ -28,6 +28,14 @@ export const UP_FLAGS: FlagSpec = {
     default: 10_000,
     help: 'watch events kept so clients can resume; older resourceVersions get 410 Expired',
   },
+  'node-grace': {
+    type: 'number',
+    help: "seconds without a lease renewal before a device is out of range (default: the lease's own duration)",
+  },
+  'relocate-after': {
+    type: 'number',
+    help: 'seconds out of range before relocatable pods without their own toleration move (default 30)',
+  },
 };
 
 export async function upCommand(argv: string[]): Promise<void> {
@@ -40,6 +48,12 @@ export async function upCommand(argv: string[]): Promise<void> {
     host: config.host,
     advertise: config.advertise,
     watchHistory: Number(flags['watch-history']),
+    nodeLifecycle: {
+      ...(flags['node-grace'] !== undefined ? { graceSeconds: Number(flags['node-grace']) } : {}),
+      ...(flags['relocate-after'] !== undefined
+        ? { relocateAfterSeconds: Number(flags['relocate-after']) }
+        : {}),
+    },
     log: (line) => console.log(line),
   }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') {
