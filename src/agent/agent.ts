@@ -13,7 +13,7 @@ import { Backoff, KubeClient, ListWatcher, resourcePath } from '../client/index.
 import { TunnelClient, type TunnelHandler } from '../tunnel/tunnel-client.js';
 import { AgentError } from './errors.js';
 import { ensureCredentials } from './join/join.js';
-import { renewalDue, renewCertificate } from './join/rotation.js';
+import { certificateLifetimeMs, renewalTime, renewCertificate } from './join/rotation.js';
 import { Connection } from './link/connection.js';
 import { LeaseRenewer } from './link/lease.js';
 import { LinkQuality } from './link/link-quality.js';
@@ -56,6 +56,16 @@ export interface AgentOptions {
   maxLogBytes?: number;
   /** Node status heartbeat (besides changes). Default 5 min, like the kubelet's report frequency. */
   nodeStatusIntervalMs?: number;
+  /** Link events for measurements and the simulator; nothing in the agent depends on them. */
+  observer?: AgentObserver;
+}
+
+export interface AgentObserver {
+  /** The link came up (downForMs undefined on the first connect). */
+  online?(downForMs: number | undefined): void;
+  offline?(reason: string): void;
+  /** A lease renewal succeeded while online, taking rttMs. */
+  leaseRenewed?(rttMs: number): void;
 }
 
 export interface AgentStatus {
@@ -89,6 +99,11 @@ export interface RunningAgent {
   getPodLogs(namespace: string, pod: string, container: string, options?: LogOptions): Readable;
   depart(inMs: number): Promise<{ deadline: string; cordoned: boolean }>;
   return(): Promise<{ uncordoned: boolean }>;
+  /**
+   * Sets (or, with null, removes) annotations on this device's own Node over the agent's link, e.g.
+   * its position. A 503 ApiError while the hub is out of reach.
+   */
+  annotateNode(annotations: Record<string, string | null>): Promise<void>;
   /** Stops containers (state is kept, so the next start resumes them) and closes every connection. */
   stop(): Promise<void>;
   /** Resolves when the agent has stopped. */
@@ -200,7 +215,32 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
   let publishedDegraded: boolean | undefined;
   let publishing = false;
   const nodeStatusIntervalMs = options.nodeStatusIntervalMs ?? 300_000;
-  let lastRenewalCheck = 0;
+  // Certificate renewal rides on lease renewals (the link is up then); the due time is computed once per certificate.
+  let renewAt = renewalTime(credentials.certPem);
+  let renewing = false;
+  const renewIfDue = async () => {
+    if (renewing || Date.now() < renewAt) return;
+    renewing = true;
+    try {
+      credentials = await renewCertificate({
+        client,
+        dataDir,
+        server: options.server,
+        nodeName,
+        credentials,
+        log,
+      });
+      renewAt = renewalTime(credentials.certPem);
+      tunnel?.stop();
+      tunnel = startTunnel();
+    } catch (err) {
+      log(`join: certificate renewal failed, will retry: ${(err as Error).message}`);
+      renewAt =
+        Date.now() + Math.min(60_000, Math.max(1_000, certificateLifetimeMs(credentials.certPem) / 20));
+    } finally {
+      renewing = false;
+    }
+  };
 
   /** Annotations only on meaningful change; the LinkDegraded condition and the heartbeat through status. */
   const publishLink = async () => {
@@ -217,21 +257,6 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
         await registrar.writeStatus(snapshot);
         publishedDegraded = snapshot.degraded;
         lastStatusWrite = now;
-      }
-      if (now - lastRenewalCheck > 3_600_000) {
-        lastRenewalCheck = now;
-        if (renewalDue(credentials.certPem)) {
-          credentials = await renewCertificate({
-            client,
-            dataDir,
-            server: options.server,
-            nodeName,
-            credentials,
-            log,
-          });
-          tunnel?.stop();
-          tunnel = startTunnel();
-        }
       }
     } catch (err) {
       log(`node: could not publish link quality: ${(err as Error).message}`);
@@ -354,13 +379,17 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
       } else podWatcher.kick();
       tunnel ??= startTunnel();
       void publishLink();
+      options.observer?.online?.(downForMs);
     },
-    onOffline: () => {
+    onOffline: (reason) => {
+      options.observer?.offline?.(reason);
       reporter.disconnected();
       config.disconnected();
       podWatcher.restartWatch();
     },
-    onRenewed: () => {
+    onRenewed: (rttMs) => {
+      options.observer?.leaseRenewed?.(rttMs);
+      void renewIfDue();
       if (
         Date.now() - lastStatusWrite >= nodeStatusIntervalMs ||
         link.shouldPublish() ||
@@ -496,6 +525,10 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
     getPodLogs,
     depart,
     return: doReturn,
+    async annotateNode(annotations) {
+      needOnline();
+      await registrar.patch({ metadata: { annotations } });
+    },
     stopped,
     stop() {
       stopping ??= (async () => {

@@ -46,6 +46,13 @@ const COMMANDS: Record<string, Command> = {
       return { run: m.joinCommand, flags: m.JOIN_FLAGS };
     },
   },
+  sim: {
+    help: 'a fleet of simulated devices on this machine: real agents, moving in and out of coverage',
+    load: async () => {
+      const m = await import('../sim/cli.js');
+      return { run: m.simCommand, flags: m.SIM_FLAGS };
+    },
+  },
   certs: {
     help: 'renew: reissue the serving and admin certificates (hub reloads on SIGHUP)',
     load: async () => ({ run: (await import('./certs.js')).certsCommand }),
@@ -57,6 +64,13 @@ const COMMANDS: Record<string, Command> = {
   node: {
     help: 'depart NAME [--in 30s] | return NAME: drain a device gracefully before it leaves',
     load: async () => ({ run: (await import('./node.js')).nodeCommand }),
+  },
+  push: {
+    help: 'FILE NAME:TAG: upload a Wasm module to the hub registry; prints the image for pod specs',
+    load: async () => {
+      const m = await import('./push.js');
+      return { run: m.pushCommand, flags: m.PUSH_FLAGS };
+    },
   },
   dashboard: {
     help: 'token: print a sign-in token for the dashboard',

@@ -6,6 +6,7 @@ import { ensureJoinToken, validJoinTokens } from '../init/join-token.js';
 import { serverUrl } from '../init/phases.js';
 import { type FlagSpec, parseFlags, UsageError } from './args.js';
 import { resolveHubConfig } from './init.js';
+import { parseDuration } from './token.js';
 
 export const UP_FLAGS: FlagSpec = {
   'data-dir': {
@@ -28,6 +29,10 @@ export const UP_FLAGS: FlagSpec = {
     default: 10_000,
     help: 'watch events kept so clients can resume; older resourceVersions get 410 Expired',
   },
+  'node-cert-ttl': {
+    type: 'string',
+    help: 'lifetime of device client certificates, e.g. 90d (default 1 year; devices renew at 80%)',
+  },
   'node-grace': {
     type: 'number',
     help: "seconds without a lease renewal before a device is out of range (default: the lease's own duration)",
@@ -48,6 +53,9 @@ export async function upCommand(argv: string[]): Promise<void> {
     host: config.host,
     advertise: config.advertise,
     watchHistory: Number(flags['watch-history']),
+    ...(flags['node-cert-ttl'] !== undefined
+      ? { nodeCertificateSeconds: parseDuration(String(flags['node-cert-ttl'])) }
+      : {}),
     nodeLifecycle: {
       ...(flags['node-grace'] !== undefined ? { graceSeconds: Number(flags['node-grace']) } : {}),
       ...(flags['relocate-after'] !== undefined

@@ -17,10 +17,16 @@ export class CsrController {
   private readonly queue = new WorkQueue((name) => this.reconcile(name), { workers: 2 });
   private stopWatch: (() => void) | undefined;
 
+  private readonly maxSeconds: number;
+
+  /** `maxCertificateSeconds` caps the lifetime of the certificates this controller signs. */
   constructor(
     private readonly objects: ObjectService,
     private readonly ca: CertificateAuthority,
-  ) {}
+    maxCertificateSeconds = DEFAULT_NODE_CERT_SECONDS,
+  ) {
+    this.maxSeconds = maxCertificateSeconds;
+  }
 
   private get type() {
     return this.objects.registry.lookup('certificates.k8s.io', 'v1', 'certificatesigningrequests')!;
@@ -52,13 +58,11 @@ export class CsrController {
     }
     if (csr.spec.signerName !== NODE_CLIENT_SIGNER && csr.spec.signerName !== CLIENT_SIGNER) return;
     const pem = Buffer.from(csr.spec.request, 'base64').toString('utf8');
-    const seconds = Math.min(
-      Number(csr.spec.expirationSeconds ?? DEFAULT_NODE_CERT_SECONDS),
-      DEFAULT_NODE_CERT_SECONDS,
-    );
+    const seconds = Math.min(Number(csr.spec.expirationSeconds ?? this.maxSeconds), this.maxSeconds);
     const certificate = await signCertificateRequest(this.ca, pem, {
       usages: csr.spec.usages,
       validitySeconds: seconds,
+      minimumSeconds: Math.min(600, this.maxSeconds),
     });
     const current = this.objects.store.get(entry.key)!;
     const next = structuredClone(current.object);

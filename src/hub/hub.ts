@@ -22,6 +22,8 @@ import { ServiceAccountController } from '../controllers/serviceaccount-controll
 import { TokenCleaner } from '../controllers/token-cleaner.js';
 import { createDashboard } from '../dashboard/server/dashboard.js';
 import { writeAdminKubeconfig } from '../pki/index.js';
+import { createRegistryHandler } from '../registry/http.js';
+import { RegistryStore } from '../registry/store.js';
 import { TunnelServer } from '../tunnel/tunnel-server.js';
 import { AuditLog } from './audit.js';
 import { createAuthenticator } from './auth/authenticate.js';
@@ -64,6 +66,8 @@ export interface HubOptions {
   log?: (line: string) => void;
   /** Out-of-range detection and relocation timing (defaults suit devices renewing every 2 s). */
   nodeLifecycle?: NodeLifecycleOptions;
+  /** Lifetime of the client certificates devices get (one year by default; short in rotation tests). */
+  nodeCertificateSeconds?: number;
   /** Watch history kept for resumption, in events; older resourceVersions get 410 Expired. */
   watchHistory?: number;
 }
@@ -101,7 +105,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     crds,
     new NamespaceController(objects),
     new GarbageCollector(objects),
-    new CsrController(objects, pki.ca),
+    new CsrController(objects, pki.ca, options.nodeCertificateSeconds),
     new NodeLifecycleController(objects, options.nodeLifecycle),
     new ServiceAccountController(objects),
     new TokenCleaner(objects),
@@ -148,6 +152,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     decide: (a) => authorizer.decide(a),
     loopback: () => ({ host: loopbackHost(options.host), port: listeningPort, ca: pki.ca.certPem }),
   });
+  // Wasm modules, content-addressed in <data-dir>/registry, behind the OCI distribution API (/v2/).
+  const registryApi = createRegistryHandler({
+    store: new RegistryStore(join(options.dataDir, 'registry')),
+    authenticate,
+    decide: (a) => authorizer.decide(a),
+    observe: (req, res, user) => audit.observe(req, res, user, () => undefined),
+    log,
+  });
   const tlsOf = (p: typeof pki) => ({
     key: p.server.keyPem,
     // The CA rides along in the chain so joining devices can pin it by hash (kubeadm's --discovery-token-ca-cert-hash).
@@ -168,6 +180,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     onRequest: (req, res, user) => audit.observe(req, res, user, () => bodyOf(req)),
     isReady: () => true,
     tunnels,
+    registry: registryApi,
     dashboardAssets: (req, res, url) => dashboard.serveAsset(req, res, url),
     extraRoutes: (req, res, url) => dashboard.route(req, res, url),
   });

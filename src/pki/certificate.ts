@@ -31,7 +31,8 @@ export function validityWindow(lifetimeMs: number, limit?: Date): { notBefore: D
   if (notAfter.getTime() <= now) {
     throw internalError(`the cluster CA expired at ${limit?.toISOString()}; it has to be rotated by hand`);
   }
-  return { notBefore: new Date(now - BACKDATE_MS), notAfter };
+  // Short-lived certificates are backdated proportionally, so most of their life lies ahead of them.
+  return { notBefore: new Date(now - Math.min(BACKDATE_MS, lifetimeMs / 10)), notAfter };
 }
 
 /** Parses a PEM certificate; `what` names it in the error ("cluster CA certificate"). */

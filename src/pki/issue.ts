@@ -34,6 +34,8 @@ export interface SignRequestOptions {
   usages: readonly string[];
   /** As spec.expirationSeconds: at least 600; one year when absent; never past the CA's own expiry. */
   validitySeconds?: number;
+  /** Lower bound on validity (600 s by default, as Kubernetes); a hub may sign shorter certificates for tests. */
+  minimumSeconds?: number;
 }
 
 const DEFAULT_LEAF_VALIDITY_DAYS = 365;
@@ -85,8 +87,9 @@ export async function signCertificateRequest(
   options: SignRequestOptions,
 ): Promise<string> {
   const validitySeconds = options.validitySeconds ?? DEFAULT_LEAF_VALIDITY_DAYS * 24 * 60 * 60;
-  if (!Number.isInteger(validitySeconds) || validitySeconds < MIN_REQUEST_VALIDITY_SECONDS) {
-    throw badRequest(`validity must be a whole number of seconds, at least ${MIN_REQUEST_VALIDITY_SECONDS}`);
+  const minimum = options.minimumSeconds ?? MIN_REQUEST_VALIDITY_SECONDS;
+  if (!Number.isInteger(validitySeconds) || validitySeconds < minimum) {
+    throw badRequest(`validity must be a whole number of seconds, at least ${minimum}`);
   }
   const usages = toX509Usages(options.usages);
   const { request, info } = await decodeCertificateRequest(csrPem);

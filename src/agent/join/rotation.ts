@@ -19,6 +19,18 @@ export function renewalDue(certPem: string, now = Date.now()): boolean {
   return now >= from + (to - from) * RENEW_AT_FRACTION;
 }
 
+/** When a certificate is due for renewal (epoch ms). */
+export function renewalTime(certPem: string): number {
+  const cert = new X509Certificate(certPem);
+  const from = Date.parse(cert.validFrom);
+  return from + (Date.parse(cert.validTo) - from) * RENEW_AT_FRACTION;
+}
+
+export function certificateLifetimeMs(certPem: string): number {
+  const cert = new X509Certificate(certPem);
+  return Date.parse(cert.validTo) - Date.parse(cert.validFrom);
+}
+
 export async function renewCertificate(options: {
   client: KubeClient;
   dataDir: string;

@@ -24,8 +24,8 @@ export interface ConnectionOptions {
   connect(): Promise<void>;
   onOnline(downForMs: number | undefined): void;
   onOffline(reason: string): void;
-  /** After every successful renewal while online. */
-  onRenewed(): void;
+  /** After every successful renewal while online, with its round-trip time. */
+  onRenewed(rttMs: number): void;
   log(line: string): void;
 }
 
@@ -81,7 +81,7 @@ export class Connection {
         const rtt = await this.options.lease.renew();
         this.renewals++;
         this.options.link.recordSuccess(rtt);
-        this.options.onRenewed();
+        this.options.onRenewed(rtt);
       } catch (err) {
         this.options.link.recordFailure();
         if (isTransportError(err)) {
