@@ -234,7 +234,7 @@ test('an image that is not a module this agent can run waits with a clear reason
   assert.equal(worker.views().app[0]!.waiting?.reason, 'InvalidImageName');
   assert.match(
     worker.views().app[0]!.waiting?.message ?? '',
-    /file path, file:\/\/ URL, or https:\/\/…#sha256=/,
+    /file path, a file:\/\/ URL, or https:\/\/…#sha256=/,
   );
   assert.equal(runtime.started.length, 0);
   await worker.shutdown(0);
