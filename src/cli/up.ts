@@ -41,6 +41,16 @@ export const UP_FLAGS: FlagSpec = {
     type: 'number',
     help: 'seconds out of range before relocatable pods without their own toleration move (default 30)',
   },
+  sim: {
+    type: 'number',
+    default: 0,
+    help: 'also run N simulated devices (real agents moving in and out of coverage) with the example apps',
+  },
+  scenario: {
+    type: 'string',
+    default: 'city',
+    help: 'the scenario of --sim: city, drone-delivery, warehouse, or a file',
+  },
 };
 
 export async function upCommand(argv: string[]): Promise<void> {
@@ -84,10 +94,26 @@ export async function upCommand(argv: string[]): Promise<void> {
     `point kubectl at it:  export KUBECONFIG=${hub.kubeconfigPath}   then try: kubectl get namespaces`,
   );
   console.log(`dashboard: ${hub.url}/dashboard/ (sign in with: minato dashboard token)`);
+  const simNodes = Number(flags.sim);
+  const demo =
+    simNodes > 0
+      ? await (await import('../sim/demo.js')).startDemo({
+          dataDir,
+          hubUrl: hub.url,
+          kubeconfigPath: hub.kubeconfigPath,
+          nodes: simNodes,
+          scenario: String(flags.scenario),
+          log: (line) => console.log(line),
+        })
+      : undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    if (demo) {
+      console.log(`\n${signal}: stopping the simulated fleet…`);
+      await demo.stop();
+    }
     console.log(`\n${signal}: stopping the hub…`);
     await hub.stop();
     process.exit(0);

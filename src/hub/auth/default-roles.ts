@@ -55,6 +55,8 @@ const VIEWABLE = [
   'ingresses',
 ];
 const LABELS = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
+/** Wasm modules in the hub's registry (/v2/): get = pull, list = tags, create = push. */
+const MODULES = { apiGroups: ['registry.minato.dev'], resources: ['modules'] };
 
 const CLUSTER_ROLES: Record<string, PolicyRule[]> = {
   'cluster-admin': [
@@ -65,6 +67,7 @@ const CLUSTER_ROLES: Record<string, PolicyRule[]> = {
     { apiGroups: WORKLOAD_GROUPS, resources: ALL, verbs: ALL },
     { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: ALL },
     { apiGroups: ['authorization.k8s.io'], resources: ['localsubjectaccessreviews'], verbs: ['create'] },
+    { ...MODULES, verbs: ALL },
   ],
   edit: [
     {
@@ -72,8 +75,12 @@ const CLUSTER_ROLES: Record<string, PolicyRule[]> = {
       resources: [...VIEWABLE, 'secrets', 'pods/eviction', 'pods/exec', 'pods/portforward'],
       verbs: [...READ, ...WRITE],
     },
+    { ...MODULES, verbs: ['get', 'list', 'create'] },
   ],
-  view: [{ apiGroups: WORKLOAD_GROUPS, resources: VIEWABLE, verbs: READ }],
+  view: [
+    { apiGroups: WORKLOAD_GROUPS, resources: VIEWABLE, verbs: READ },
+    { ...MODULES, verbs: ['get', 'list'] },
+  ],
   'system:basic-user': [
     {
       apiGroups: ['authorization.k8s.io'],

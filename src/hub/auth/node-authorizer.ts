@@ -1,10 +1,11 @@
 /**
  * Node restriction: a device's credentials (user system:node:<name>) reach only what that device
- * needs — its own Node and Lease, the pods bound to it (and their status), and the ConfigMaps and
- * Secrets those pods reference. A stolen device certificate cannot read another device's secrets,
- * create pods, or touch other nodes.
+ * needs — its own Node and Lease, the pods bound to it (and their status), and the ConfigMaps,
+ * Secrets and registry modules those pods reference. A stolen device certificate cannot read another
+ * device's secrets, create pods, or touch other nodes.
  */
 import type { KubeObject } from '../../api/types.js';
+import { hubImageName, REGISTRY_API_GROUP, REGISTRY_RESOURCE } from '../../registry/reference.js';
 import type { ObjectService } from '../objects/object-service.js';
 import { parseFieldSelector } from '../request/selectors.js';
 import type { RequestAttributes } from './attributes.js';
@@ -64,6 +65,10 @@ export function nodeDecision(node: string, a: RequestAttributes, objects: Object
   if (apiGroup === 'certificates.k8s.io' && resource === 'certificatesigningrequests' && subresource === '') {
     return ['create', 'get', 'list', 'watch'].includes(verb) ? 'allow' : 'deny';
   }
+  // Modules in the hub's registry: pulled (manifests and blobs), only those its own pods run.
+  if (apiGroup === REGISTRY_API_GROUP && resource === REGISTRY_RESOURCE) {
+    return verb === 'get' && nodePodsRunModule(objects, node, name) ? 'allow' : 'deny';
+  }
   // What the mesh and runtimes read: services and their endpoints, runtime classes.
   const meshRead =
     (core && (resource === 'services' || resource === 'endpoints')) ||
@@ -72,6 +77,18 @@ export function nodeDecision(node: string, a: RequestAttributes, objects: Object
   if (meshRead && subresource === '') return READ.has(verb) ? 'allow' : 'deny';
   if (apiGroup === 'authorization.k8s.io' || apiGroup === 'authentication.k8s.io') return 'no-opinion';
   return 'deny';
+}
+
+/** Whether a pod bound to the node runs a `hub/<module>…` image (any container, init included). */
+function nodePodsRunModule(objects: ObjectService, node: string, module: string): boolean {
+  const pods = objects.list(objects.registry.lookup('', 'v1', 'pods')!, undefined, {
+    fieldSelector: `spec.nodeName=${node}`,
+  }).items;
+  return pods.some((pod) =>
+    [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].some(
+      (c: { image?: unknown }) => typeof c.image === 'string' && hubImageName(c.image) === module,
+    ),
+  );
 }
 
 function referencedByNodePods(

@@ -40,6 +40,11 @@ export interface FrontDoorDeps {
   tunnels: TunnelServer;
   /** Called for every request once it is authenticated (or found anonymous), e.g. the audit log. */
   onRequest?: (req: IncomingMessage, res: ServerResponse, user: UserInfo | undefined) => void;
+  /**
+   * The module registry (OCI distribution API under /v2/): it authenticates, authorizes and answers
+   * errors itself, in the OCI error format rather than as a Status.
+   */
+  registry?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
   /** Extra non-resource routes (e.g. the dashboard later); return true when handled. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
   /**
@@ -127,6 +132,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: FrontDoor
     return sendRaw(res, ready ? 200 : 503, ready ? 'ok' : 'not ready', 'text/plain; charset=utf-8');
   }
   if (path === '/version') return sendJson(res, 200, deps.version);
+  if (deps.registry && (path === '/v2' || path.startsWith('/v2/'))) return deps.registry(req, res, url);
   // Unauthenticated on purpose: the dashboard's sign-in page, scripts and styles (files only; see above).
   const isAssetRequest = req.method === 'GET' || req.method === 'HEAD';
   if (deps.dashboardAssets && isAssetRequest && (path === '/dashboard' || path.startsWith('/dashboard/'))) {
