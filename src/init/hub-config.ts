@@ -1,7 +1,7 @@
 /** hub.json in the data dir: how `minato up` starts when no flag says otherwise. */
 import { readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PUBLIC_MODE, writeFileAtomic } from '../common/atomic-file.js';
 
 export interface HubConfig {
   port: number;
@@ -23,7 +23,5 @@ export function readHubConfig(dataDir: string): HubConfig | undefined {
 }
 
 export async function writeHubConfig(dataDir: string, config: HubConfig): Promise<void> {
-  const path = join(dataDir, FILE);
-  await writeFile(`${path}.tmp`, `${JSON.stringify(config, null, 2)}\n`);
-  await rename(`${path}.tmp`, path);
+  await writeFileAtomic(join(dataDir, FILE), `${JSON.stringify(config, null, 2)}\n`, PUBLIC_MODE);
 }

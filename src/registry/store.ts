@@ -12,12 +12,14 @@
  * client named. Repository components never start with "_", so the link folders cannot collide with
  * nested repository names.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { PUBLIC_MODE, writeFileAtomic } from '../common/atomic-file.js';
 import { type Descriptor, type ImageManifest, OCI_MANIFEST_MEDIA_TYPE, parseManifest } from './artifact.js';
 import { registryError } from './errors.js';
 import { checkDigest, checkName, checkTag, isSha256Digest } from './reference.js';
@@ -81,8 +83,8 @@ export class RegistryStore {
     const id = randomUUID();
     const dir = this.uploadDir(id);
     await mkdir(dir, { recursive: true });
-    await writeAtomic(join(dir, 'repository'), name);
-    await writeAtomic(join(dir, 'data'), Buffer.alloc(0));
+    await writeFileAtomic(join(dir, 'repository'), name, PUBLIC_MODE);
+    await writeFileAtomic(join(dir, 'data'), Buffer.alloc(0), PUBLIC_MODE);
     return id;
   }
 
@@ -218,9 +220,9 @@ export class RegistryStore {
     }
     const hex = hexOf(digest);
     const path = this.blobPath(hex);
-    if (!(await exists(path))) await writeAtomic(path, bytes);
+    if (!(await exists(path))) await writeFileAtomic(path, bytes, PUBLIC_MODE);
     await this.link(name, '_manifests', hex, mediaType);
-    if (!byDigest) await writeAtomic(this.tagPath(name, reference), digest);
+    if (!byDigest) await writeFileAtomic(this.tagPath(name, reference), digest, PUBLIC_MODE);
     return { digest, manifest };
   }
 
@@ -275,7 +277,7 @@ export class RegistryStore {
 
   private async link(name: string, kind: '_blobs' | '_manifests', hex: string, content: string) {
     const path = this.repoLink(name, kind, hex);
-    if (!(await exists(path))) await writeAtomic(path, content);
+    if (!(await exists(path))) await writeFileAtomic(path, content, PUBLIC_MODE);
   }
 
   private uploadDir(id: string): string {
@@ -325,24 +327,4 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-/** Temp file beside the target, fsync, rename: readers see the old content or the new. */
-async function writeAtomic(path: string, content: string | Buffer): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  // A dot name: never taken for a tag (tags cannot start with ".") or a blob.
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', 0o644);
-  try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temp, path);
-  } catch (err) {
-    await unlink(temp).catch(() => undefined);
-    throw err;
-  }
 }

@@ -5,7 +5,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { PRIVATE_MODE, writeFileAtomic } from '../common/atomic-file.js';
 
 const PREFIX = 'k8s:enc:aesgcm:v1:';
 export const ENCRYPTION_KEY_RING_FILE = 'encryption-keys.json';
@@ -37,9 +37,7 @@ export function readKeyRing(path: string): KeyRing | undefined {
 }
 
 export async function writeKeyRing(path: string, ring: KeyRing): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(ring, null, 2)}\n`, { mode: 0o600 });
-  await rename(tmp, path);
+  await writeFileAtomic(path, `${JSON.stringify(ring, null, 2)}\n`, PRIVATE_MODE);
 }
 
 export class AesGcmTransformer implements ValueTransformer {

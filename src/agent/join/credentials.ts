@@ -4,7 +4,7 @@
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
-import { PRIVATE_MODE, readTextIfExists, writeFileAtomic } from '../state/atomic-file.js';
+import { PRIVATE_MODE, readTextIfExists, writeFileAtomic } from '../../common/atomic-file.js';
 
 export interface NodeCredentials {
   caPem: string;

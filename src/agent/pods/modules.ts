@@ -20,10 +20,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { loadKubeconfig } from '../../client/kubeconfig.js';
+import { readTextIfExists, writeFileAtomic } from '../../common/atomic-file.js';
 import { type Descriptor, parseManifest, wasmLayerOf } from '../../registry/artifact.js';
 import { RegistryClient, RegistryUnreachable } from '../../registry/client.js';
 import { isHubImage, isSha256Digest, type ModuleReference, parseHubImage } from '../../registry/reference.js';
-import { readTextIfExists, writeFileAtomic } from '../state/atomic-file.js';
 
 export interface ResolvedModule {
   path: string;

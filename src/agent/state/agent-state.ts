@@ -11,7 +11,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeObject } from '../../api/types.js';
-import { readJsonIfExists, writeFileAtomic } from './atomic-file.js';
+import { readJsonIfExists, writeFileAtomic } from '../../common/atomic-file.js';
 
 export interface AgentMeta {
   nodeName?: string;

@@ -7,6 +7,7 @@ import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export const PRIVATE_MODE = 0o600;
+export const PUBLIC_MODE = 0o644;
 
 export async function writeFileAtomic(
   path: string,
