@@ -14,6 +14,8 @@ interface Benchmark {
 const BENCHMARKS: Record<string, Benchmark> = {
   hub,
   dashboard,
+  lifecycle: await import('./lifecycle.js'),
+  fleet: await import('./fleet.js'),
 };
 
 function overview(): string {

@@ -36,11 +36,32 @@ export interface BudgetNumbers {
   disruptionsAllowed: number;
 }
 
+/** How long an evicted pod counts as disrupted if its deletion never shows up (as Kubernetes: 2 minutes). */
+const DISRUPTION_TIMEOUT_MS = 120_000;
+
+/** The evictions still in flight: pods that exist, are not yet being deleted, and were evicted recently. */
+export function stillDisrupted(
+  recorded: Record<string, string> | undefined,
+  pods: KubeObject[],
+  now = Date.now(),
+): Record<string, string> {
+  const live = new Map(pods.map((p) => [p.metadata.name!, p]));
+  const out: Record<string, string> = {};
+  for (const [name, at] of Object.entries(recorded ?? {})) {
+    const pod = live.get(name);
+    if (pod && !pod.metadata.deletionTimestamp && now - Date.parse(at) < DISRUPTION_TIMEOUT_MS)
+      out[name] = at;
+  }
+  return out;
+}
+
 /** The budget's arithmetic, given the selected pods and the total scale of their controllers. */
 export function budgetNumbers(
   spec: { minAvailable?: unknown; maxUnavailable?: unknown },
   pods: KubeObject[],
   controllerScale: () => number,
+  /** Pods an eviction has just taken out: their deletion may not have landed yet, but they count as gone. */
+  disrupted: ReadonlySet<string> = new Set(),
 ): BudgetNumbers {
   let expectedPods = 0;
   let desiredHealthy = 0;
@@ -54,7 +75,9 @@ export function budgetNumbers(
     expectedPods = controllerScale();
     desiredHealthy = scaledValue(spec.minAvailable, expectedPods, true);
   }
-  const currentHealthy = pods.filter((p) => !p.metadata.deletionTimestamp && isPodReady(p)).length;
+  const currentHealthy = pods.filter(
+    (p) => !p.metadata.deletionTimestamp && isPodReady(p) && !disrupted.has(p.metadata.name!),
+  ).length;
   let disruptionsAllowed = currentHealthy - desiredHealthy;
   if (expectedPods <= 0 || disruptionsAllowed <= 0) disruptionsAllowed = 0;
   return { expectedPods, desiredHealthy, currentHealthy, disruptionsAllowed };
@@ -125,11 +148,22 @@ export class DisruptionController {
     const pods = selector
       ? this.objects.list(this.podType, namespace).items.filter((p) => selects(selector, p))
       : [];
+    const disruptedPods = stillDisrupted(pdb.status?.disruptedPods, pods);
+    const pending = Object.values(disruptedPods).map(
+      (t) => Date.parse(t) + DISRUPTION_TIMEOUT_MS - Date.now(),
+    );
+    if (pending.length > 0) this.queue.addAfter(key, Math.max(50, Math.min(...pending)));
     let numbers: BudgetNumbers;
     try {
-      numbers = budgetNumbers(pdb.spec ?? {}, pods, () => this.expectedScale(pdb, pods));
+      numbers = budgetNumbers(
+        pdb.spec ?? {},
+        pods,
+        () => this.expectedScale(pdb, pods),
+        new Set(Object.keys(disruptedPods)),
+      );
     } catch (err) {
       await this.writeStatus(pdb, {
+        disruptedPods,
         currentHealthy: 0,
         desiredHealthy: 0,
         expectedPods: 0,
@@ -138,7 +172,7 @@ export class DisruptionController {
       });
       return;
     }
-    await this.writeStatus(pdb, numbers);
+    await this.writeStatus(pdb, { ...numbers, disruptedPods });
   }
 
   /** Sum of the scales of the controllers of the selected pods (each controller once). */
@@ -201,7 +235,10 @@ export class DisruptionController {
     return { uid: ref.uid, scale: Number(value ?? 0) };
   }
 
-  private async writeStatus(pdb: KubeObject, numbers: BudgetNumbers & { failure?: string }): Promise<void> {
+  private async writeStatus(
+    pdb: KubeObject,
+    numbers: BudgetNumbers & { failure?: string; disruptedPods: Record<string, string> },
+  ): Promise<void> {
     const entry = this.objects.store.get(
       this.objects.keyOf(this.pdbType, pdb.metadata.namespace, pdb.metadata.name!),
     );
@@ -227,7 +264,7 @@ export class DisruptionController {
       message: numbers.failure ?? '',
     };
     const next = {
-      ...(current.status?.disruptedPods ? { disruptedPods: current.status.disruptedPods } : {}),
+      ...(Object.keys(numbers.disruptedPods).length > 0 ? { disruptedPods: numbers.disruptedPods } : {}),
       disruptionsAllowed: numbers.disruptionsAllowed,
       currentHealthy: numbers.currentHealthy,
       desiredHealthy: numbers.desiredHealthy,

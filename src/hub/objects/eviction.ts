@@ -30,7 +30,15 @@ export async function evictPod(
     for (const pdb of matching) {
       const entry = objects.getEntry(budgets, pdb.metadata.namespace, pdb.metadata.name!);
       const next = structuredClone(entry.object);
-      next.status = { ...next.status, disruptionsAllowed: Number(next.status?.disruptionsAllowed ?? 0) - 1 };
+      // Recorded as disrupted so the budget controller does not count the pod as healthy before its deletion lands.
+      next.status = {
+        ...next.status,
+        disruptionsAllowed: Number(next.status?.disruptionsAllowed ?? 0) - 1,
+        disruptedPods: {
+          ...next.status?.disruptedPods,
+          [pod.metadata.name!]: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        },
+      };
       await objects.commitUpdate(budgets, entry, next, { subresource: 'status', fieldManager: 'eviction' });
     }
   }
