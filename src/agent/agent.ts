@@ -379,6 +379,14 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
       } else podWatcher.kick();
       tunnel ??= startTunnel();
       void publishLink();
+      // A device that departed and is now back in range returns by itself: uncordoned, open for pods.
+      const until = departure.departingUntil;
+      if (downForMs !== undefined && until && Date.now() > Date.parse(until)) {
+        departure
+          .return()
+          .then((r) => log(`node: back after departing; returned${r.uncordoned ? ' (uncordoned)' : ''}`))
+          .catch((err: Error) => log(`node: could not return after departing: ${err.message}`));
+      }
       options.observer?.online?.(downForMs);
     },
     onOffline: (reason) => {

@@ -2,6 +2,7 @@ import type { KubeObject } from '../api/types.js';
 import { evictPod } from '../hub/objects/eviction.js';
 import type { ObjectService } from '../hub/objects/object-service.js';
 import type { ResourceType } from '../hub/registry/resource-type.js';
+import { deepEqual } from '../hub/schema/validate.js';
 import { WorkQueue } from './work-queue.js';
 
 export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
@@ -57,10 +58,15 @@ export class NodeLifecycleController {
   start(): void {
     const nodes = this.type('', 'nodes');
     this.stops.push(this.objects.watch(nodes, undefined, {}, (e) => this.queue.add(e.object.metadata.name!)));
+    // A renewal of a device already in range changes nothing here (its expiry has a timer of its
+    // own, below); renewals of a device marked out of range bring it back at once.
     this.stops.push(
-      this.objects.watch(this.type('coordination.k8s.io', 'leases'), 'kube-node-lease', {}, (e) =>
-        this.queue.add(e.object.metadata.name!),
-      ),
+      this.objects.watch(this.type('coordination.k8s.io', 'leases'), 'kube-node-lease', {}, (e) => {
+        const name = e.object.metadata.name!;
+        const node = this.objects.store.get(this.objects.keyOf(nodes, undefined, name))?.object;
+        if (e.type === 'MODIFIED' && node && inRange(node)) return;
+        this.queue.add(name);
+      }),
     );
     for (const node of this.objects.list(nodes, undefined).items) this.queue.add(node.metadata.name!);
   }
@@ -81,14 +87,24 @@ export class NodeLifecycleController {
     const grace = this.opts.graceSeconds ?? Number(lease?.spec?.leaseDurationSeconds ?? 40);
     const outOfRange = silentFor > grace;
 
-    const next = structuredClone(node);
+    // The helpers below replace (never edit) what they change under metadata, spec and status, so
+    // copies of those three levels are enough; the stored object is frozen and stays untouched.
+    const next: KubeObject = {
+      ...node,
+      metadata: { ...node.metadata },
+      ...(node.spec ? { spec: { ...node.spec } } : {}),
+      ...(node.status ? { status: { ...node.status } } : {}),
+    };
     setReadiness(next, outOfRange, silentFor, now);
     setTaint(next, { key: UNREACHABLE_TAINT, effect: 'NoExecute' }, outOfRange, now);
     setTaint(next, { key: UNREACHABLE_TAINT, effect: 'NoSchedule' }, outOfRange, now);
     this.applyLinkQuality(next);
+    returnAfterDeparture(node, next, outOfRange, now);
     this.applyDeparture(next);
-    if (JSON.stringify(next) !== JSON.stringify(node)) {
-      await this.objects.commitUpdate(nodes, entry, next, { fieldManager: 'node-lifecycle-controller' });
+    if (!deepEqual(next, node)) {
+      await this.objects.commitUpdate(nodes, entry, structuredClone(next), {
+        fieldManager: 'node-lifecycle-controller',
+      });
     }
     // Level-triggered on time too: look again when the lease would expire, or soon while pods must move.
     let recheckMs = Math.max(100, (grace - silentFor) * 1000 + 100);
@@ -226,6 +242,16 @@ function setReadiness(node: KubeObject, outOfRange: boolean, silentFor: number, 
   }
 }
 
+/** A device that departed and is back in range after its deadline has returned: the announcement goes (and the departure cordon with it). */
+function returnAfterDeparture(node: KubeObject, next: KubeObject, outOfRange: boolean, now: number): void {
+  const deadline = node.metadata.annotations?.[DEPARTING_ANNOTATION];
+  if (!deadline || outOfRange || Date.parse(deadline) > now) return;
+  // Away means the hub marked it out of range (the agent may already have reported Ready again).
+  if (!hasTaint(node, UNREACHABLE_TAINT, 'NoExecute')) return;
+  const { [DEPARTING_ANNOTATION]: _, ...rest } = next.metadata.annotations ?? {};
+  next.metadata.annotations = rest;
+}
+
 function hasTaint(node: KubeObject, key: string, effect: string): boolean {
   return (node.spec?.taints ?? []).some((t: Taint) => t.key === key && t.effect === effect);
 }
@@ -244,6 +270,12 @@ function setTaint(
     ? [...taints, { ...taint, timeAdded: iso(now) }]
     : taints.filter((t) => !(t.key === taint.key && t.effect === taint.effect));
   if (node.spec.taints.length === 0) delete node.spec.taints;
+}
+
+/** Ready and without the unreachable taint: nothing for a lease renewal to change. */
+function inRange(node: KubeObject): boolean {
+  const ready = (node.status?.conditions ?? []).find((c: { type: string }) => c.type === 'Ready');
+  return ready?.status === 'True' && !hasTaint(node, UNREACHABLE_TAINT, 'NoExecute');
 }
 
 /** Fleet pods run on every matching device and stay there while it is away. */
