@@ -710,7 +710,7 @@ export async function run(argv: string[]): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  process.once('exit', () => bench.hubProcess?.killNow());
+  process.once('exit', cleanup);
   // A hub that got very slow must not keep the machine busy for hours.
   const watchdog = setTimeout(() => {
     process.stderr.write(

@@ -62,6 +62,22 @@ export function daemonPodFor(ds: KubeObject, hash?: string): KubeObject {
   return pod;
 }
 
+const templatePods = new WeakMap<KubeObject, KubeObject>();
+
+/**
+ * daemonPodFor(ds), built once per stored DaemonSet: the store's objects are deeply frozen, so the
+ * pod made from one cannot go stale. Syncing a DaemonSet asks this for every node, several times.
+ */
+function templatePodOf(ds: KubeObject): KubeObject {
+  if (!Object.isFrozen(ds)) return daemonPodFor(ds);
+  let pod = templatePods.get(ds);
+  if (!pod) {
+    pod = daemonPodFor(ds);
+    templatePods.set(ds, pod);
+  }
+  return pod;
+}
+
 /**
  * Whether the DaemonSet should run a pod on the node, and whether a pod already there may stay
  * (a new NoSchedule taint stops new pods; only an untolerated NoExecute taint evicts).
@@ -72,7 +88,7 @@ export function nodeShouldRunDaemonPod(
 ): { shouldRun: boolean; shouldContinueRunning: boolean } {
   const pinned = ds.spec?.template?.spec?.nodeName;
   if (pinned && pinned !== node.metadata.name) return { shouldRun: false, shouldContinueRunning: false };
-  const pod = daemonPodFor(ds);
+  const pod = templatePodOf(ds);
   if (!matchesNodeSelectorAndAffinity(pod, node)) return { shouldRun: false, shouldContinueRunning: false };
   const tolerations = pod.spec.tolerations as Toleration[];
   const taints = nodeTaints(node);

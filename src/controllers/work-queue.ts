@@ -14,7 +14,8 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly dirtyWhileProcessing = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** One pending delayed add per key: the earliest asked for (as client-go's delaying queue). */
+  private readonly delayed = new Map<string, { timer: NodeJS.Timeout; at: number }>();
   private active = 0;
   private stopped = false;
   private readonly base: number;
@@ -42,13 +43,25 @@ export class WorkQueue {
     this.pump();
   }
 
+  /**
+   * Adds the key after delayMs. A key already waiting for an earlier time keeps it; one waiting for a
+   * later time is moved to this one. So "look again at T" never piles up timers for one key (a
+   * controller that asks after every reconcile would otherwise multiply its own wake-ups).
+   */
   addAfter(key: string, delayMs: number): void {
+    if (this.stopped) return;
+    const at = Date.now() + delayMs;
+    const pending = this.delayed.get(key);
+    if (pending) {
+      if (pending.at <= at) return;
+      clearTimeout(pending.timer);
+    }
     const timer = setTimeout(() => {
-      this.timers.delete(timer);
+      this.delayed.delete(key);
       this.add(key);
     }, delayMs);
     timer.unref();
-    this.timers.add(timer);
+    this.delayed.set(key, { timer, at });
   }
 
   get length(): number {
@@ -62,8 +75,8 @@ export class WorkQueue {
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    for (const { timer } of this.delayed.values()) clearTimeout(timer);
+    this.delayed.clear();
   }
 
   private pump(): void {
