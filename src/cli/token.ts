@@ -13,6 +13,11 @@ export const TOKEN_FLAGS: FlagSpec = {
   'data-dir': { type: 'string', default: './.minato', help: 'the hub data dir (for its admin kubeconfig)' },
   ttl: { type: 'string', default: '24h', help: 'how long the token is valid: 30m, 24h, 7d, or 0 for never' },
   description: { type: 'string', default: '', help: 'a note shown by "minato token list"' },
+  usages: {
+    type: 'string',
+    default: 'authentication,signing',
+    help: 'what the token may do: authentication (join devices), signing (sign cluster-info), comma-separated',
+  },
 };
 
 const SECRETS = '/api/v1/namespaces/kube-system/secrets';
@@ -24,10 +29,29 @@ export function parseDuration(text: string): number {
   return Number(match[1]) * unit;
 }
 
-export async function createToken(dataDir: string, ttlSeconds: number, description = ''): Promise<string> {
+const USAGES = ['authentication', 'signing'];
+
+export function parseUsages(text: string): string[] {
+  const usages = text
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  const unknown = usages.filter((u) => !USAGES.includes(u));
+  if (unknown.length > 0 || usages.length === 0) {
+    throw new UsageError(`invalid --usages "${text}": use one or more of ${USAGES.join(', ')}`);
+  }
+  return usages;
+}
+
+export async function createToken(
+  dataDir: string,
+  ttlSeconds: number,
+  description = '',
+  usages = USAGES,
+): Promise<string> {
   const hub = await adminConnection(dataDir);
   const token = generateBootstrapToken();
-  await hubRequest(hub, 'POST', SECRETS, bootstrapTokenSecret(token, { ttlSeconds, description }));
+  await hubRequest(hub, 'POST', SECRETS, bootstrapTokenSecret(token, { ttlSeconds, description, usages }));
   return formatToken(token);
 }
 
@@ -40,6 +64,7 @@ export async function tokenCommand(argv: string[]): Promise<void> {
         String(flags['data-dir']),
         parseDuration(String(flags.ttl)),
         String(flags.description),
+        parseUsages(String(flags.usages)),
       ),
     );
     return;
