@@ -58,13 +58,26 @@ export class NodeLifecycleController {
   start(): void {
     const nodes = this.type('', 'nodes');
     this.stops.push(this.objects.watch(nodes, undefined, {}, (e) => this.queue.add(e.object.metadata.name!)));
-    // A renewal of a device already in range changes nothing here (its expiry has a timer of its
-    // own, below); renewals of a device marked out of range bring it back at once.
+    // A plain renewal of a device already in range changes nothing here (its expiry has a timer of
+    // its own, below); anything else (a device marked out of range renewing, a changed duration, a
+    // renewal time that went backwards) is looked at at once.
+    const seen = new Map<string, { renewTime: number; duration: unknown }>();
     this.stops.push(
       this.objects.watch(this.type('coordination.k8s.io', 'leases'), 'kube-node-lease', {}, (e) => {
         const name = e.object.metadata.name!;
+        const renewal = {
+          renewTime: Date.parse(e.object.spec?.renewTime ?? ''),
+          duration: e.object.spec?.leaseDurationSeconds,
+        };
+        const before = seen.get(name);
+        if (e.type === 'DELETED') seen.delete(name);
+        else seen.set(name, renewal);
         const node = this.objects.store.get(this.objects.keyOf(nodes, undefined, name))?.object;
-        if (e.type === 'MODIFIED' && node && inRange(node)) return;
+        const plainRenewal =
+          before !== undefined &&
+          renewal.renewTime >= before.renewTime &&
+          renewal.duration === before.duration;
+        if (e.type === 'MODIFIED' && plainRenewal && node && inRange(node)) return;
         this.queue.add(name);
       }),
     );
