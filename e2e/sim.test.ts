@@ -1,7 +1,8 @@
 /**
  * The simulator end to end: a real hub process and `minato sim` (a real process running four real
  * agents, each behind its own simulated radio link) on a small deterministic scenario at double
- * speed. Three cars stay near the mast; the drone flies out of coverage and back. Proves: devices
+ * speed. Three cars stay near the mast; the drone waits 20 simulated seconds (10 s: time to join
+ * even on a busy machine), then flies out of coverage and back. Proves: devices
  * join, positions and the map are published, a DaemonSet pod runs on each vehicle, the drone is
  * marked out of range (Ready Unknown) when the world says it left, and is Ready again when back.
  */
@@ -40,7 +41,7 @@ groups:
       routes: [[[900, 200]]]
       speed: 40
       rest: 1000
-      startDelay: 8
+      startDelay: 20
 `;
 const SPEED = 2;
 const CARS = ['car-1', 'car-2', 'car-3'];
@@ -132,11 +133,12 @@ test('the scenario itself says when the drone is out of range', () => {
     world.advanceTo(t);
     return world.device('drone-1')!.link.up;
   };
-  assert.equal(at(10), true, 'waiting at the mast');
-  assert.equal(at(14), true, 'still in coverage');
-  assert.equal(at(15), false, 'left coverage at 14.25 s');
-  assert.equal(at(36), false, 'on its way back');
-  assert.equal(at(37.5), true, 'back in coverage at 36.75 s');
+  // It waits 20 s, flies 250 m to the edge of coverage at 40 m/s, 450 m on to the turn and back.
+  assert.equal(at(20), true, 'waiting at the mast');
+  assert.equal(at(26), true, 'still in coverage');
+  assert.equal(at(27), false, 'left coverage at 26.25 s');
+  assert.equal(at(48), false, 'on its way back');
+  assert.equal(at(49.5), true, 'back in coverage at 48.75 s');
   for (const car of CARS) assert.equal(world.device(car)!.link.up, true);
 });
 
@@ -207,7 +209,7 @@ test('the drone leaves coverage, is marked out of range, and is Ready again when
     25_000,
   );
   assert.equal(out.reason, 'DeviceOutOfRange');
-  assert.match(simOutput, /drone-1 left coverage of mast \(t=14\.\d+s\)/);
+  assert.match(simOutput, /drone-1 left coverage of mast \(t=26\.\d+s\)/);
   // The cars stayed in range meanwhile.
   for (const n of await nodes())
     if (n.metadata.name !== 'drone-1') assert.equal(ready(n)?.status, 'True', n.metadata.name);
@@ -220,7 +222,7 @@ test('the drone leaves coverage, is marked out of range, and is Ready again when
     },
     25_000,
   );
-  assert.match(simOutput, /drone-1 entered coverage of mast \(t=36\.\d+s\)/);
+  assert.match(simOutput, /drone-1 entered coverage of mast \(t=48\.\d+s\)/);
   // The fleet reports once a second, so its line may follow the hub's view by a moment.
   await eventually(
     'the sim to report the drone back online',

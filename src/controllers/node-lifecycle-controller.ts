@@ -120,7 +120,9 @@ export class NodeLifecycleController {
       });
     }
     // Level-triggered on time too: look again when the lease would expire, or soon while pods must move.
-    let recheckMs = Math.max(100, (grace - silentFor) * 1000 + 100);
+    // Out of range, the lease's expiry is in the past: only relocation deadlines (each tick while pods
+    // wait) and a slow safety net remain; the device's next renewal is an event of its own.
+    let recheckMs = outOfRange ? this.opts.tickMs * 5 : Math.max(100, (grace - silentFor) * 1000 + 100);
     if (outOfRange && (await this.relocatePods(next, now))) recheckMs = this.opts.tickMs;
     if (next.metadata.annotations?.[DEPARTING_ANNOTATION] && (await this.drainForDeparture(next)))
       recheckMs = this.opts.tickMs;

@@ -20,7 +20,10 @@ export const SIM_FLAGS: FlagSpec = {
   nodes: { type: 'number', help: "devices in total (the scenario's groups scaled in proportion)" },
   speed: { type: 'string', default: '1', help: 'simulated seconds per real second (e.g. 4)' },
   seed: { type: 'number', help: "seed of every random choice (default: the scenario's)" },
-  'data-dir': { type: 'string', help: 'the hub data dir on this machine (its admin kubeconfig): joins, map' },
+  'data-dir': {
+    type: 'string',
+    help: 'the hub data dir on this machine (its admin kubeconfig): joins, map (default ./.minato without --server)',
+  },
   server: { type: 'string', help: 'the hub, https://HOST:PORT (instead of --data-dir)' },
   token: { type: 'string', help: 'bootstrap token (with --server)' },
   'ca-cert-hash': { type: 'string', help: "sha256:<hex> pin of the hub's CA (with --server)" },
@@ -72,7 +75,9 @@ export async function simCommand(argv: string[]): Promise<void> {
     throw new UsageError(`--speed must be a number above 0 (up to 1000), got "${flags.speed}"`);
   const leaseIntervalMs = duration('lease-interval', String(flags['lease-interval']));
   if (leaseIntervalMs < 100) throw new UsageError('--lease-interval must be at least 100ms');
-  const dataDir = flags['data-dir'] ? resolve(String(flags['data-dir'])) : undefined;
+  // The hub on this machine by default (as `minato up` does), unless another hub is named.
+  const dataDirFlag = flags['data-dir'] ?? (flags.server === undefined ? './.minato' : undefined);
+  const dataDir = dataDirFlag === undefined ? undefined : resolve(String(dataDirFlag));
   let scenario: ReturnType<typeof loadScenario>;
   try {
     scenario = loadScenario(String(flags.scenario));

@@ -12,6 +12,7 @@ import {
   StoreError,
   type StoreEvent,
   type Unsubscribe,
+  type WatchRoute,
 } from './store.js';
 import { WatchHub } from './watch-hub.js';
 
@@ -161,15 +162,24 @@ export class SqliteStore implements Store {
     return this.apply({ type: 'DELETED', rev, entry, previous });
   }
 
-  watch(prefix: string, fromRev: number, onEvent: (event: StoreEvent) => void): Unsubscribe {
+  watch(
+    prefix: string,
+    fromRev: number,
+    onEvent: (event: StoreEvent) => void,
+    route?: WatchRoute,
+  ): Unsubscribe {
     if (fromRev < this.compacted) throw expired(fromRev, this.compacted + 1);
     for (let i = this.firstHistoryIndexAfter(fromRev); i < this.history.length; i++) {
       const { event } = this.history[i]!;
       if (event.entry.key.startsWith(prefix)) onEvent(event);
     }
-    return this.watchers.add(prefix, (event) => {
-      if (event.rev > fromRev) onEvent(event);
-    });
+    return this.watchers.add(
+      prefix,
+      (event) => {
+        if (event.rev > fromRev) onEvent(event);
+      },
+      route,
+    );
   }
 
   compact(rev: number): void {

@@ -24,6 +24,18 @@ export interface StoreEvent {
 
 export type Unsubscribe = () => void;
 
+/**
+ * A delivery hint for a watcher that only cares about objects whose `index` value, before or after a
+ * change, is `value` (a kubelet's pods: spec.nodeName=NAME). Live events for which neither is `value`
+ * may be skipped for it; it must still filter what it gets. `valueIn` must be the same function for
+ * every route with the same prefix and index.
+ */
+export interface WatchRoute {
+  index: string;
+  value: string;
+  valueIn(entry: Entry): string;
+}
+
 export interface ListResult {
   readonly revision: number;
   readonly entries: Entry[];
@@ -50,7 +62,12 @@ export interface Store {
    * Delivers every event after `fromRev` for keys under `prefix`, first from history then live.
    * Throws 410 Expired when `fromRev` is older than the retained history.
    */
-  watch(prefix: string, fromRev: number, onEvent: (event: StoreEvent) => void): Unsubscribe;
+  watch(
+    prefix: string,
+    fromRev: number,
+    onEvent: (event: StoreEvent) => void,
+    route?: WatchRoute,
+  ): Unsubscribe;
   /** Drops history at or below `rev`. */
   compact(rev: number): void;
   /** Commits pending writes and releases the database. */

@@ -16,7 +16,7 @@ import {
   notFound,
   type StatusCause,
 } from '../../api/index.js';
-import type { Entry, EventType, Store, StoreEvent } from '../../store/store.js';
+import type { Entry, EventType, Store, StoreEvent, WatchRoute } from '../../store/store.js';
 import { isStoreError } from '../../store/store.js';
 import type { UserInfo } from '../http/server.js';
 import type { ResourceRegistry } from '../registry/resource-registry.js';
@@ -212,17 +212,30 @@ export class ObjectService {
         throw badRequest(`invalid resourceVersion "${rvText}": must be an integer`);
       if (from < this.store.compactedRevision) throw expired(from, this.store.compactedRevision + 1);
     }
-    return this.store.watch(prefix, from, (event: StoreEvent) => {
-      const now = this.matches(type, event.entry.object, labels, fields);
-      const before = event.previous ? this.matches(type, event.previous.object, labels, fields) : false;
-      let outType: EventType | undefined = event.type;
-      if (event.type === 'MODIFIED') {
-        if (now && !before) outType = 'ADDED';
-        else if (!now && before) outType = 'DELETED';
-        else if (!now) outType = undefined;
-      } else if (!now) outType = undefined;
-      if (outType) send({ type: outType, object: event.entry.object, json: event.entry.json });
-    });
+    // An equality on a field is necessary for a match: the store need only offer this watch the
+    // events whose object has that value before or after (one lookup, not one check per watcher).
+    const eq = fields.find((f) => f.op === '=');
+    const route: WatchRoute | undefined = eq && {
+      index: eq.field,
+      value: eq.value,
+      valueIn: (entry) => fieldValue(type, entry.object, eq.field) ?? '',
+    };
+    return this.store.watch(
+      prefix,
+      from,
+      (event: StoreEvent) => {
+        const now = this.matches(type, event.entry.object, labels, fields);
+        const before = event.previous ? this.matches(type, event.previous.object, labels, fields) : false;
+        let outType: EventType | undefined = event.type;
+        if (event.type === 'MODIFIED') {
+          if (now && !before) outType = 'ADDED';
+          else if (!now && before) outType = 'DELETED';
+          else if (!now) outType = undefined;
+        } else if (!now) outType = undefined;
+        if (outType) send({ type: outType, object: event.entry.object, json: event.entry.json });
+      },
+      route,
+    );
   }
 
   // ---- writes -----------------------------------------------------------------------------
@@ -646,11 +659,7 @@ export class ObjectService {
   ): boolean {
     if (labels.length > 0 && !matchesLabels(labels, obj.metadata.labels)) return false;
     if (fields.length === 0) return true;
-    return matchesFields(fields, (field) => {
-      if (field === 'metadata.name') return obj.metadata.name;
-      if (field === 'metadata.namespace') return obj.metadata.namespace;
-      return type.fieldSelectors?.[field]?.(obj);
-    });
+    return matchesFields(fields, (field) => fieldValue(type, obj, field));
   }
 
   private strategyContext(): StrategyContext {
@@ -696,4 +705,11 @@ function upperBound(entries: Entry[], key: string): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** The value a field selector compares for this object (matchesFields reads undefined as ""). */
+function fieldValue(type: ResourceType, obj: KubeObject, field: string): string | undefined {
+  if (field === 'metadata.name') return obj.metadata.name;
+  if (field === 'metadata.namespace') return obj.metadata.namespace;
+  return type.fieldSelectors?.[field]?.(obj);
 }
