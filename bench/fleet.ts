@@ -189,7 +189,9 @@ export interface RunResult {
   rollout: { seconds: number; updated: number; inRange: number; reached: boolean };
   idle: { bytesUpPerSecond: number; bytesDownPerSecond: number; devices: number };
   hub: { idleCpuPercent: number; movingCpuPercent: number; rssIdleBytes: number; rssPeakBytes: number };
-  fleet: { rssBytes: number; cpuPercent: number };
+  fleet: { rssBytes: number; cpuPercent: number; loopDelayP99Ms: number; loopDelayMaxMs: number };
+  /** Why agents lost the hub while moving (their own words, addresses left out), most frequent first. */
+  offlineReasons: [string, number][];
   positionsPerSecond: number;
   phases: Phase[];
   samples: Sample[];
@@ -318,8 +320,10 @@ async function runOne(n: number, o: Options, progress: Progress): Promise<RunRes
     let lastSampleAt = Date.now();
     let phaseLabel = 'starting';
     let simStarted = Date.now();
+    const loopDelays: { wall: number; p99: number; max: number }[] = [];
     const onReport = (report: FleetReport, status: typeof latestStatus) => {
       latestStatus = status;
+      loopDelays.push({ wall: report.wall, p99: report.loopDelayP99Ms, max: report.loopDelayMaxMs });
       for (const e of report.events) events.push(e);
       for (const ms of report.renewals) renewals.push({ wall: report.wall, ms });
       positions += report.positions;
@@ -524,6 +528,7 @@ async function runOne(n: number, o: Options, progress: Progress): Promise<RunRes
       renewals.filter((r) => r.wall >= from && r.wall < to).map((r) => r.ms);
     const idleRenewals = inWindow(idleFrom, idleTo);
     const movingRenewals = inWindow(moveFrom, moveTo);
+    const movingDelays = loopDelays.filter((d) => d.wall >= moveFrom && d.wall < moveTo);
     const idlePhase = phases.find((p) => p.name === 'idle')!;
     const movingPhase = phases.find((p) => p.name === 'moving')!;
     const pct = (cpu: number, p: Phase) => (100 * cpu) / (p.toS - p.fromS);
@@ -557,7 +562,10 @@ async function runOne(n: number, o: Options, progress: Progress): Promise<RunRes
       fleet: {
         rssBytes: fleetStatus.rssBytes,
         cpuPercent: pct(movingPhase.fleetCpuSeconds, movingPhase),
+        loopDelayP99Ms: Math.max(0, ...movingDelays.map((d) => d.p99)),
+        loopDelayMaxMs: Math.max(0, ...movingDelays.map((d) => d.max)),
       },
+      offlineReasons: countReasons(events, moveFrom, moveTo),
       positionsPerSecond,
       phases,
       samples,
@@ -809,6 +817,16 @@ async function waitFor(check: () => boolean, timeoutMs: number, everyMs = 250): 
   }
 }
 
+function countReasons(events: FleetEvent[], from: number, to: number): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const e of events) {
+    if (e.type !== 'offline' || e.wall < from || e.wall > to) continue;
+    const reason = e.reason.replace(/https:\/\/[^ :]+:\d+/g, 'the hub').replace(/\d+ ms/g, 'N ms');
+    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, 6);
+}
+
 function sortedCopy(values: number[]): number[] {
   return Float64Array.from(values)
     .sort()
@@ -1011,6 +1029,8 @@ export async function run(argv: string[]): Promise<void> {
       `  slowest API calls (s after the rollout started, ms, call): ${r.api.slowest.map((x) => x.join(' ')).join(' · ')}`,
     );
     if (r.api.errors > 0) console.log(`  API probe errors: ${JSON.stringify(r.api.errorKinds)}`);
+    if (r.offlineReasons.length > 0)
+      console.log(`  why agents went offline: ${r.offlineReasons.map(([w, n]) => `${n}× ${w}`).join(' · ')}`);
     if (r.profile) console.log(`\nwhere the time went (node --cpu-prof):\n${r.profile.join('\n')}`);
   }
   if (results.length > 1) {

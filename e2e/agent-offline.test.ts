@@ -96,7 +96,9 @@ test('idle traffic of one agent with one pod, measured on the wire', async () =>
     `# idle agent on the wire: ${up.toFixed(0)} B/s up, ${down.toFixed(0)} B/s down (${(((up + down) * 86_400) / 1e6).toFixed(1)} MB/day); ${renewals} lease renewals and ${writes} other writes in ${seconds} s; lease every 2 s, 1 pod, tunnel open`,
   );
   assert.ok(renewals >= 8 && renewals <= 12, `${renewals} renewals in ${seconds} s`);
-  assert.equal(writes, 0, 'an idle, healthy device writes nothing but its lease');
+  // Nothing but the lease, except at most one link-quality update when a loaded machine moves the
+  // measured round-trip time across a publishing threshold; never a write per renewal.
+  assert.ok(writes <= 1, `an idle, healthy device wrote ${writes} times besides its lease in ${seconds} s`);
   assert.ok(up + down < 2_000, `${(up + down).toFixed(0)} B/s is over the 2 kB/s budget`);
 });
 

@@ -7,6 +7,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type RunningAgent, runAgent } from '../agent/agent.js';
 import { ModuleCache, WasmRuntime } from '../agent/runtimes/index.js';
 import type { FleetConfig, FleetEvent, FleetReport } from './protocol.js';
@@ -65,6 +66,7 @@ export class Fleet {
   private positionFailures = 0;
   private logStream: WriteStream | undefined;
   private threshold = 1;
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 20 });
 
   constructor(
     private readonly config: FleetConfig,
@@ -113,6 +115,7 @@ export class Fleet {
       });
     }
     this.lastTick = Date.now();
+    this.loopDelay.enable();
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.reportTimer = setInterval(() => this.flushReport(), c.reportIntervalMs);
     this.tick();
@@ -127,6 +130,7 @@ export class Fleet {
     this.stopping ??= (async () => {
       if (this.timer) clearInterval(this.timer);
       if (this.reportTimer) clearInterval(this.reportTimer);
+      this.loopDelay.disable();
       // Agents first (they stop their pods and save state), then the links.
       const running = this.devices.filter((d) => d.agent);
       await pool(running, 32, async (d) => {
@@ -309,7 +313,10 @@ export class Fleet {
       bytesDown,
       rssBytes: process.memoryUsage.rss(),
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      loopDelayP99Ms: this.loopDelay.percentile(99) / 1e6,
+      loopDelayMaxMs: this.loopDelay.max / 1e6,
     };
+    this.loopDelay.reset();
     this.renewals = [];
     this.events = [];
     this.positions = 0;

@@ -78,6 +78,9 @@ export interface FleetReport {
   /** This process's resident memory and CPU seconds so far. */
   rssBytes: number;
   cpuSeconds: number;
+  /** This process's event-loop delay since the last report (p99 and max, ms): is the fleet keeping up? */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
 }
 
 export type ParentMessage =
