@@ -894,6 +894,15 @@ function table(results: RunResult[]): string[][] {
       'fleet CPU (moving) / RSS',
       (r) => `${r.fleet.cpuPercent.toFixed(0)}% / ${formatMiB(r.fleet.rssBytes)}`,
     ),
+    row(
+      'fleet event-loop delay p99 / max (moving)',
+      (r) => `${formatMs(r.fleet.loopDelayP99Ms)} / ${formatMs(r.fleet.loopDelayMaxMs)}`,
+    ),
+    row('agents losing the hub while moving', (r) => {
+      const timeouts = r.offlineReasons.filter(([w]) => /timed out/.test(w)).reduce((n, [, c]) => n + c, 0);
+      const all = r.offlineReasons.reduce((n, [, c]) => n + c, 0);
+      return `${all} (${timeouts} timeouts)`;
+    }),
     row('other processes on the machine', (r) => `${r.otherCpuPercent.toFixed(0)}% of a core`),
   ];
 }

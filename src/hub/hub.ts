@@ -186,7 +186,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
+    // A deep accept queue: a fleet coming back into range reconnects all at once (Node's default is 511).
+    server.listen({ port: options.port, host: options.host, backlog: 4096 }, () => resolve());
   });
   listeningPort = (server.address() as AddressInfo).port;
   const url = `https://${urlHost(options.host)}:${listeningPort}`;
