@@ -9,6 +9,7 @@
  * by name in `Fleet.stop()`: agents and the hub by PID, the namespaces, the bridge and the temp dir.
  * When run as a test file itself, it checks its own network plumbing.
  */
+
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { KubeClient } from '../src/client/index.js';
 import { loadKubeconfig } from '../src/client/kubeconfig.js';
 import { CLI_PATH, type HubProcess, makeTempDir, removeDir, startHubProcess } from './support/hub-process.js';
 import { Kubectl, kubectlOnPath } from './support/kubectl.js';
+import { eventually as pollUntil } from './support/suite.js';
 
 export const HELLO_HTTP = fileURLToPath(
   new URL('../../examples/hello-http/build/hello-http.wasm', import.meta.url),
@@ -55,28 +57,14 @@ const ipQuiet = (...args: string[]) => {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function eventually<T>(
+/** The suite's poller, checking every 100 ms: lifecycle timings are measured in a few seconds. */
+export function eventually<T>(
   what: string,
   check: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs = 15_000,
   everyMs = 100,
 ): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-      last = value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) {
-      const detail = last instanceof Error ? last.message : JSON.stringify(last);
-      throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}\nlast: ${detail}`);
-    }
-    await sleep(everyMs);
-  }
+  return pollUntil(what, check, timeoutMs, everyMs);
 }
 
 interface Proc {

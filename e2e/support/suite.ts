@@ -72,6 +72,7 @@ export async function eventually<T>(
   what: string,
   check: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs = 15_000,
+  everyMs = 200,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -87,7 +88,7 @@ export async function eventually<T>(
       const detail = last instanceof Error ? last.message : JSON.stringify(last);
       throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}\nlast: ${detail}`);
     }
-    await sleep(200);
+    await sleep(everyMs);
   }
 }
 
