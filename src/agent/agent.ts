@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { ApiError, badRequest } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
 import { Backoff, KubeClient, ListWatcher, resourcePath } from '../client/index.js';
-import { TunnelClient, type TunnelHandler } from '../tunnel/tunnel-client.js';
+import { TunnelClient, type TunnelHandler, TunnelUnavailableError } from '../tunnel/tunnel-client.js';
 import { AgentError } from './errors.js';
 import { ensureCredentials } from './join/join.js';
 import { certificateLifetimeMs, renewalTime, renewCertificate } from './join/rotation.js';
@@ -209,6 +209,10 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
       log('node: the Lease is gone (was the Node deleted?); registering again');
       await registrar.register(link.snapshot());
     },
+    (renewTime, timeoutMs) =>
+      tunnel
+        ? tunnel.heartbeat(renewTime, timeoutMs)
+        : Promise.reject(new TunnelUnavailableError('the tunnel is off')),
   );
   const departure = new Departure(registrar, state);
   let lastStatusWrite = 0;
@@ -233,6 +237,7 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
       renewAt = renewalTime(credentials.certPem);
       tunnel?.stop();
       tunnel = startTunnel();
+      client.useChannel(tunnel);
     } catch (err) {
       log(`join: certificate renewal failed, will retry: ${(err as Error).message}`);
       renewAt =
@@ -352,7 +357,9 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
     t.start();
     return t;
   };
-  let tunnel: TunnelClient | undefined;
+  // Started before the link comes up: once connected, the device's API calls and heartbeats ride it.
+  let tunnel = startTunnel();
+  client.useChannel(tunnel);
 
   const connection: Connection = new Connection({
     client,
@@ -361,6 +368,8 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
     backoff: new Backoff(options.reconnectBackoff),
     intervalMs,
     connect: async () => {
+      // Through the tunnel when it connects (one connection for everything), else over plain HTTPS.
+      await tunnel?.connectNow(Math.min(10_000, intervalMs * 2)).catch(() => {});
       await registrar.register(link.snapshot().attempts > 0 ? link.snapshot() : undefined);
       lastStatusWrite = Date.now();
       publishedDegraded = link.snapshot().degraded;
@@ -377,7 +386,6 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
         podWatchStarted = true;
         podWatcher.start();
       } else podWatcher.kick();
-      tunnel ??= startTunnel();
       void publishLink();
       // A device that departed and is now back in range returns by itself: uncordoned, open for pods.
       const until = departure.departingUntil;

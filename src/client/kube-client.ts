@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Agent, type RequestOptions, request } from 'node:https';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createSecureContext } from 'node:tls';
 import type { KubeObject } from '../api/types.js';
 import { describeNetworkError, errorFromResponse, TransportError } from './errors.js';
@@ -36,6 +37,13 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   json: 'application/json-patch+json',
   apply: 'application/apply-patch+yaml',
 };
+
+/** Another way to the hub, e.g. a device's tunnel: opens connections that speak HTTP/1.1 to the API. */
+export interface ConnectionChannel {
+  /** Whether new connections can be opened through it now. */
+  readonly carriesConnections: boolean;
+  openConnection(): Duplex;
+}
 
 export interface CallOptions {
   query?: Record<string, string | number | boolean | undefined>;
@@ -72,6 +80,7 @@ export interface RawReply {
 export class KubeClient {
   readonly server: string;
   private agent: Agent;
+  private channel: { via: ConnectionChannel; agent: Agent } | undefined;
   private readonly timeoutMs: number;
   private readonly baseHeaders: Record<string, string>;
   private readonly openSockets = new Set<Socket>();
@@ -101,6 +110,22 @@ export class KubeClient {
     this.options.keyPem = keyPem;
     this.agent = this.newAgent();
     old.destroy();
+  }
+
+  /**
+   * Sends requests through `channel` whenever it can carry them (a device's tunnel: one connection
+   * for everything), and over direct HTTPS connections otherwise; undefined goes back to direct only.
+   */
+  useChannel(via: ConnectionChannel | undefined): void {
+    this.channel?.agent.destroy();
+    if (!via) {
+      this.channel = undefined;
+      return;
+    }
+    const agent = new Agent({ keepAlive: true, maxFreeSockets: 4, scheduling: 'lifo' });
+    // The channel is already authenticated and encrypted; its streams stand in for TLS sockets.
+    (agent as unknown as { createConnection: () => Duplex }).createConnection = () => via.openConnection();
+    this.channel = { via, agent };
   }
 
   get<T = KubeObject>(path: string, options: CallOptions = {}): Promise<T> {
@@ -218,7 +243,8 @@ export class KubeClient {
       headers['content-type'] = options.contentType ?? 'application/json';
       headers['content-length'] = String(Buffer.byteLength(options.body));
     }
-    const requestOptions: RequestOptions = { method, headers, agent: this.agent };
+    const agent = this.channel?.via.carriesConnections ? this.channel.agent : this.agent;
+    const requestOptions: RequestOptions = { method, headers, agent };
     const req = request(new URL(path, this.server), requestOptions);
     req.on('socket', (socket) => this.track(socket));
     return req;
@@ -253,6 +279,7 @@ export class KubeClient {
   close(): void {
     this.closed = true;
     this.agent.destroy();
+    this.channel?.agent.destroy();
     this.resetConnections();
   }
 

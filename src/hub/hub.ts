@@ -37,8 +37,9 @@ import {
   openStore,
 } from './control-plane.js';
 import { Discovery } from './discovery.js';
+import { createHeartbeatWriter } from './heartbeats.js';
 import { ResourceHandler } from './http/resource-handler.js';
-import { createFrontDoor, userOf } from './http/server.js';
+import { createChannelServer, createFrontDoor, type FrontDoorDeps, userOf } from './http/server.js';
 import type { ObjectService } from './objects/object-service.js';
 import { PatchService } from './objects/patch-service.js';
 import { OpenApiService } from './openapi-service.js';
@@ -128,7 +129,17 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     version: KUBERNETES_VERSION.gitVersion,
   });
   const patches = new PatchService(objects, schemas);
-  const tunnels = new TunnelServer();
+  // Devices' tunnels also carry their API connections (served like the front door's) and lease heartbeats.
+  let channels: ReturnType<typeof createChannelServer> | undefined;
+  const renewLease = createHeartbeatWriter(objects);
+  const tunnels = new TunnelServer({
+    onConnection: (socket, node) =>
+      channels?.serve(socket, {
+        name: `system:node:${node}`,
+        groups: ['system:nodes', 'system:authenticated'],
+      }),
+    onHeartbeat: renewLease,
+  });
   const serviceAccountTokens = new ServiceAccountTokens(
     pki.serviceAccount.privateKeyPem,
     pki.serviceAccount.publicKeyPem,
@@ -166,7 +177,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     cert: `${p.server.certPem.trim()}\n${p.ca.certPem.trim()}\n`,
     ca: p.ca.certPem,
   });
-  const server = createFrontDoor(tlsOf(pki), {
+  const frontDoor: FrontDoorDeps = {
     discovery,
     resources,
     version: KUBERNETES_VERSION,
@@ -183,7 +194,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     registry: registryApi,
     dashboardAssets: (req, res, url) => dashboard.serveAsset(req, res, url),
     extraRoutes: (req, res, url) => dashboard.route(req, res, url),
-  });
+  };
+  const server = createFrontDoor(tlsOf(pki), frontDoor);
+  channels = createChannelServer(frontDoor);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     // A deep accept queue: a fleet coming back into range reconnects all at once (Node's default is 511).

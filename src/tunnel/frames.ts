@@ -1,4 +1,8 @@
-/** Frames multiplexing many request streams over one tunnel connection. */
+/**
+ * Frames multiplexing many streams over one tunnel connection. Streams the hub opens (requests to the
+ * device) have ids below 2^31; streams the device opens (its own API connections) have the high bit set,
+ * so the two sides never pick the same id.
+ */
 export const FrameType = {
   /** hub → agent: open a stream; payload is the JSON request head. */
   Open: 1,
@@ -13,7 +17,20 @@ export const FrameType = {
   /** keep-alive probe and its answer; stream 0. */
   Ping: 6,
   Pong: 7,
+  /** agent → hub: open a byte stream that the hub serves as an HTTP/1.1 connection of this device. */
+  Connect: 8,
+  /** agent → hub: the node lease heartbeat; stream = sequence number, payload = the renew time. */
+  Heartbeat: 9,
+  /** hub → agent: the heartbeat is stored; stream = its sequence number, payload = "" or a problem. */
+  HeartbeatAck: 10,
 } as const;
+
+/** Ids of streams the device opens. */
+export const DEVICE_STREAM_BIT = 0x8000_0000;
+
+/** What each side can do beyond hub → device requests, announced in the upgrade's response header. */
+export const FEATURES_HEADER = 'minato-tunnel-features';
+export type TunnelFeature = 'connect' | 'heartbeat';
 
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 
@@ -69,3 +86,6 @@ export interface TunnelResponseHead {
   status: number;
   headers?: Record<string, string>;
 }
+
+/** The HeartbeatAck payload when the device's Lease does not exist: create it over the API. */
+export const HEARTBEAT_NO_LEASE = 'no-lease';

@@ -1,14 +1,19 @@
 import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
 import {
+  DEVICE_STREAM_BIT,
   encodeFrame,
+  FEATURES_HEADER,
   type Frame,
   FrameDecoder,
   FrameType,
+  type FrameTypeCode,
   MAX_FRAME_PAYLOAD,
+  type TunnelFeature,
   type TunnelRequestHead,
   type TunnelResponseHead,
 } from './frames.js';
+import { TunnelStreamSocket } from './stream-socket.js';
 import { TUNNEL_PATH, TUNNEL_PROTOCOL } from './tunnel-server.js';
 
 /** What the agent does with a request the hub sent down the tunnel. */
@@ -41,12 +46,35 @@ interface IncomingStream {
   cancel?: () => void;
 }
 
-/** The agent's end: keeps one tunnel open, redialling with full-jitter exponential backoff. */
+/** The tunnel cannot carry this now (not connected, or the hub lacks the feature): use plain HTTPS. */
+export class TunnelUnavailableError extends Error {
+  override readonly name = 'TunnelUnavailableError';
+  readonly code = 'ETUNNELDOWN';
+}
+
+interface PendingHeartbeat {
+  resolve(problem: string): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The agent's end: keeps one tunnel open, redialling with full-jitter exponential backoff. Besides
+ * serving the hub's requests it carries the device's own API connections (`openConnection`) and its
+ * lease heartbeats, so a device needs one connection to the hub, not one per watch.
+ */
 export class TunnelClient {
   private socket: Duplex | undefined;
   private stopped = false;
+  private dialing = false;
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
+  private features = new Set<TunnelFeature>();
+  private readonly connections = new Map<number, TunnelStreamSocket>();
+  private nextConnection = 1;
+  private readonly heartbeats = new Map<number, PendingHeartbeat>();
+  private nextHeartbeat = 1;
+  private readonly waiters: { resolve(): void; reject(err: Error): void }[] = [];
 
   constructor(private readonly options: TunnelClientOptions) {}
 
@@ -58,14 +86,95 @@ export class TunnelClient {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.socket?.destroy();
+    this.settleWaiters(new TunnelUnavailableError('the tunnel was stopped'));
   }
 
   get connected(): boolean {
     return this.socket !== undefined;
   }
 
+  /** Whether the device's API calls can ride the tunnel now. */
+  get carriesConnections(): boolean {
+    return this.socket !== undefined && this.features.has('connect');
+  }
+
+  /** Connected now, or dial at once (skipping the backoff wait) and wait up to `timeoutMs`. */
+  connectNow(timeoutMs: number): Promise<void> {
+    if (this.socket) return Promise.resolve();
+    if (this.stopped) return Promise.reject(new TunnelUnavailableError('the tunnel was stopped'));
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(new TunnelUnavailableError(`the tunnel did not connect within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter = {
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (err: Error) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      };
+      this.waiters.push(waiter);
+      if (!this.dialing) {
+        if (this.timer) clearTimeout(this.timer);
+        this.dial();
+      }
+    });
+  }
+
+  /** A new connection to the hub's API over the tunnel, as this device (for an http.Agent). */
+  openConnection(): Duplex {
+    const socket = this.socket;
+    if (!socket || !this.features.has('connect'))
+      throw new TunnelUnavailableError('the tunnel is not connected');
+    const id = DEVICE_STREAM_BIT + this.nextConnection;
+    this.nextConnection = this.nextConnection >= DEVICE_STREAM_BIT - 1 ? 1 : this.nextConnection + 1;
+    const send = (type: FrameTypeCode, stream: number, payload?: Buffer) => {
+      if (!socket.destroyed) socket.write(encodeFrame(type, stream, payload));
+    };
+    const connection = new TunnelStreamSocket(id, send, 'hub', (gone) => this.connections.delete(gone));
+    this.connections.set(id, connection);
+    send(FrameType.Connect, id);
+    return connection;
+  }
+
+  /**
+   * Renews the lease through the tunnel: resolves with "" once the hub stored it, or with the hub's
+   * problem (e.g. the Lease is missing). Rejects with TunnelUnavailableError when it cannot be sent,
+   * and with a timeout error when no answer came in time (the tunnel is then treated as dead).
+   */
+  heartbeat(renewTime: string, timeoutMs: number): Promise<string> {
+    const socket = this.socket;
+    if (!socket || !this.features.has('heartbeat'))
+      return Promise.reject(new TunnelUnavailableError('the tunnel is not connected'));
+    const seq = this.nextHeartbeat;
+    this.nextHeartbeat = this.nextHeartbeat >= 0x7fff_ffff ? 1 : this.nextHeartbeat + 1;
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.heartbeats.delete(seq);
+        reject(Object.assign(new Error(`no heartbeat answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
+        // A tunnel that does not answer is as good as gone: drop it so everything reconnects.
+        socket.destroy();
+      }, timeoutMs);
+      this.heartbeats.set(seq, { resolve, reject, timer });
+      socket.write(encodeFrame(FrameType.Heartbeat, seq, Buffer.from(renewTime)));
+    });
+  }
+
+  private settleWaiters(err?: Error): void {
+    for (const w of this.waiters.splice(0)) {
+      if (err) w.reject(err);
+      else w.resolve();
+    }
+  }
+
   private dial(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.dialing) return;
+    this.dialing = true;
     const url = new URL(TUNNEL_PATH, this.options.server);
     const req = httpsRequest(url, {
       method: 'GET',
@@ -75,12 +184,16 @@ export class TunnelClient {
       headers: { Connection: 'Upgrade', Upgrade: TUNNEL_PROTOCOL },
       timeout: 10_000,
     });
-    req.on('upgrade', (_res, socket) => {
+    req.on('upgrade', (res, socket) => {
+      this.dialing = false;
       this.failures = 0;
       this.socket = socket;
+      const offered = String(res.headers[FEATURES_HEADER] ?? '').split(',');
+      this.features = new Set(offered.map((f) => f.trim()).filter(Boolean) as TunnelFeature[]);
       socket.setNoDelay(true);
       this.options.onState?.('connected');
       this.serve(socket);
+      this.settleWaiters();
     });
     req.on('response', (res) => {
       res.resume();
@@ -92,8 +205,10 @@ export class TunnelClient {
   }
 
   private retry(reason: string): void {
+    this.dialing = false;
     this.socket = undefined;
     this.options.onState?.('disconnected', reason);
+    this.settleWaiters(new TunnelUnavailableError(reason));
     if (this.stopped) return;
     this.failures++;
     const cap = Math.min(
@@ -122,6 +237,12 @@ export class TunnelClient {
     socket.on('close', () => {
       clearInterval(keepAlive);
       for (const s of streams.values()) s.cancel?.();
+      for (const c of [...this.connections.values()]) c.lost();
+      for (const [seq, h] of this.heartbeats) {
+        clearTimeout(h.timer);
+        h.reject(Object.assign(new Error('the tunnel closed'), { code: 'ECONNRESET' }));
+        this.heartbeats.delete(seq);
+      }
       this.retry('the tunnel closed');
     });
     socket.on('error', () => socket.destroy());
@@ -129,6 +250,18 @@ export class TunnelClient {
 
   private onFrame(socket: Duplex, streams: Map<number, IncomingStream>, frame: Frame): void {
     const id = frame.stream;
+    if (frame.type === FrameType.HeartbeatAck) {
+      const pending = this.heartbeats.get(id);
+      if (!pending) return;
+      this.heartbeats.delete(id);
+      clearTimeout(pending.timer);
+      pending.resolve(frame.payload.toString('utf8'));
+      return;
+    }
+    if (id >= DEVICE_STREAM_BIT) {
+      this.connections.get(id)?.receive(frame.type, frame.payload);
+      return;
+    }
     if (frame.type === FrameType.Open) {
       streams.set(id, { head: JSON.parse(frame.payload.toString('utf8')), chunks: [] });
     } else if (frame.type === FrameType.Data) streams.get(id)?.chunks.push(Buffer.from(frame.payload));

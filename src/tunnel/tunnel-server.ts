@@ -3,17 +3,30 @@ import type { Duplex } from 'node:stream';
 import { PassThrough, type Readable } from 'node:stream';
 import { serviceUnavailable } from '../api/errors.js';
 import {
+  DEVICE_STREAM_BIT,
   encodeFrame,
+  FEATURES_HEADER,
   type Frame,
   FrameDecoder,
   FrameType,
+  type FrameTypeCode,
   MAX_FRAME_PAYLOAD,
+  type TunnelFeature,
   type TunnelRequestHead,
   type TunnelResponseHead,
 } from './frames.js';
+import { TunnelStreamSocket } from './stream-socket.js';
 
 export const TUNNEL_PROTOCOL = 'minato-tunnel/1';
 export const TUNNEL_PATH = '/minato/v1/tunnel';
+
+/** What the hub does with what devices send up their tunnels. */
+export interface TunnelServerHooks {
+  /** A device opened a connection: serve it as HTTP, as that device. */
+  onConnection?(socket: Duplex, node: string): void;
+  /** A device renewed its lease: resolves with "" once stored, or with the problem. */
+  onHeartbeat?(node: string, renewTime: string): Promise<string>;
+}
 
 interface PendingStream {
   head: (head: TunnelResponseHead) => void;
@@ -25,12 +38,15 @@ interface PendingStream {
 class Tunnel {
   private readonly decoder = new FrameDecoder();
   private readonly streams = new Map<number, PendingStream>();
+  private readonly deviceStreams = new Map<number, TunnelStreamSocket>();
   private nextStream = 1;
   closed = false;
 
   constructor(
     readonly node: string,
     private readonly socket: Duplex,
+    private readonly hooks: TunnelServerHooks,
+    private readonly remoteAddress: string,
     onClose: () => void,
   ) {
     socket.on('data', (chunk: Buffer) => {
@@ -44,14 +60,27 @@ class Tunnel {
       this.closed = true;
       for (const s of this.streams.values()) s.fail(new Error(`the tunnel to ${node} closed`));
       this.streams.clear();
+      for (const s of [...this.deviceStreams.values()]) s.lost();
       onClose();
     });
     socket.on('error', () => socket.destroy());
   }
 
+  private send = (type: FrameTypeCode, stream: number, payload?: Buffer): void => {
+    if (!this.closed) this.socket.write(encodeFrame(type, stream, payload));
+  };
+
   private onFrame(frame: Frame): void {
     if (frame.type === FrameType.Ping) {
       this.socket.write(encodeFrame(FrameType.Pong, 0));
+      return;
+    }
+    if (frame.type === FrameType.Heartbeat) {
+      this.heartbeat(frame);
+      return;
+    }
+    if (frame.stream >= DEVICE_STREAM_BIT) {
+      this.onDeviceStreamFrame(frame);
       return;
     }
     const stream = this.streams.get(frame.stream);
@@ -67,12 +96,41 @@ class Tunnel {
     }
   }
 
+  private heartbeat(frame: Frame): void {
+    const seq = frame.stream;
+    const renewTime = frame.payload.toString('utf8');
+    const answer = this.hooks.onHeartbeat
+      ? this.hooks.onHeartbeat(this.node, renewTime)
+      : Promise.resolve('this hub does not take heartbeats');
+    answer
+      .catch((err: Error) => err.message || 'the heartbeat could not be stored')
+      .then((problem) => this.send(FrameType.HeartbeatAck, seq, Buffer.from(problem)));
+  }
+
+  /** Frames of the connections the device opened (its API calls). */
+  private onDeviceStreamFrame(frame: Frame): void {
+    const id = frame.stream;
+    if (frame.type === FrameType.Connect) {
+      if (!this.hooks.onConnection || this.deviceStreams.has(id)) {
+        this.send(FrameType.Reset, id);
+        return;
+      }
+      const socket = new TunnelStreamSocket(id, this.send, this.remoteAddress, (gone) =>
+        this.deviceStreams.delete(gone),
+      );
+      this.deviceStreams.set(id, socket);
+      this.hooks.onConnection(socket, this.node);
+      return;
+    }
+    this.deviceStreams.get(id)?.receive(frame.type, frame.payload);
+  }
+
   request(
     head: TunnelRequestHead,
     body?: Buffer,
   ): { response: Promise<TunnelResponseHead>; body: Readable; cancel: () => void } {
     const id = this.nextStream;
-    this.nextStream = this.nextStream >= 0xfffffff0 ? 1 : this.nextStream + 1;
+    this.nextStream = this.nextStream >= DEVICE_STREAM_BIT - 1 ? 1 : this.nextStream + 1;
     const bodyStream = new PassThrough();
     const response = new Promise<TunnelResponseHead>((resolve, reject) => {
       this.streams.set(id, { head: resolve, fail: reject, body: bodyStream, gotHead: false });
@@ -98,18 +156,26 @@ class Tunnel {
 /** The hub's end: one tunnel per node, replaced when the device reconnects. */
 export class TunnelServer {
   private readonly tunnels = new Map<string, Tunnel>();
+  private readonly features: TunnelFeature[];
+
+  constructor(private readonly hooks: TunnelServerHooks = {}) {
+    this.features = [
+      ...(hooks.onConnection ? (['connect'] as const) : []),
+      ...(hooks.onHeartbeat ? (['heartbeat'] as const) : []),
+    ];
+  }
 
   /** Accepts an authenticated upgrade from node `node`. */
   accept(req: IncomingMessage, socket: Duplex, node: string): void {
     socket.write(
-      `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${TUNNEL_PROTOCOL}\r\n\r\n`,
+      `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${TUNNEL_PROTOCOL}\r\n` +
+        `${FEATURES_HEADER}: ${this.features.join(', ')}\r\n\r\n`,
     );
     this.tunnels.get(node)?.close();
-    const tunnel: Tunnel = new Tunnel(node, socket, () => {
+    const tunnel: Tunnel = new Tunnel(node, socket, this.hooks, req.socket.remoteAddress ?? '', () => {
       if (this.tunnels.get(node) === tunnel) this.tunnels.delete(node);
     });
     this.tunnels.set(node, tunnel);
-    void req;
   }
 
   isConnected(node: string): boolean {

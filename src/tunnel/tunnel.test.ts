@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
+import { KubeClient } from '../client/index.js';
 import { type RunningHub, startHub } from '../hub/hub.js';
 import { issueClientCertificate, loadCertificateAuthority } from '../pki/index.js';
 import { TunnelClient } from './tunnel-client.js';
@@ -106,4 +107,52 @@ test('only devices may open a tunnel', async () => {
   while (states.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   intruder.stop();
   assert.match(states[0] ?? '', /disconnected:.*403/);
+});
+
+test("the device's API calls ride its tunnel, as the device: own Node allowed, another device's refused", async () => {
+  const creds = await nodeCredentials('car-7');
+  const api = new KubeClient({ server: hub.url, caPem: creds.ca, certPem: creds.cert, keyPem: creds.key });
+  api.useChannel(client);
+  try {
+    assert.ok(client.carriesConnections, 'the hub offers connections through the tunnel');
+    const node = await api.get('/api/v1/nodes/car-7');
+    assert.equal(node.metadata.name, 'car-7');
+    const pods = await api.list('/api/v1/pods', { query: { fieldSelector: 'spec.nodeName=car-7' } });
+    assert.deepEqual(
+      pods.items.map((p) => p.metadata.name),
+      ['sensor'],
+    );
+    // Node restriction applies inside the tunnel too.
+    await assert.rejects(
+      api.patch('/api/v1/nodes/drone-9', { metadata: { labels: { x: 'y' } } }),
+      /forbidden/i,
+    );
+    // Nothing went over a direct connection: every byte was on tunnel streams.
+    const traffic = api.traffic();
+    assert.ok(traffic.requests >= 3 && traffic.bytesReceived > 0);
+  } finally {
+    api.close();
+  }
+});
+
+test('a heartbeat renews the Lease (one write, durable before the answer); a missing Lease is reported', async () => {
+  const leases = hub.objects.registry.lookup('coordination.k8s.io', 'v1', 'leases')!;
+  assert.equal(await client.heartbeat('2026-11-29T10:00:00.000000Z', 5000), 'no-lease');
+  await hub.objects.create(leases, 'kube-node-lease', {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: 'car-7' },
+    spec: { holderIdentity: 'car-7', leaseDurationSeconds: 8, renewTime: '2026-11-29T09:00:00.000000Z' },
+  });
+  const before = hub.objects.get(leases, 'kube-node-lease', 'car-7');
+  assert.equal(await client.heartbeat('2026-11-29T10:00:00.123456Z', 5000), '');
+  const after = hub.objects.get(leases, 'kube-node-lease', 'car-7');
+  assert.equal((after.spec as { renewTime: string }).renewTime, '2026-11-29T10:00:00.123456Z');
+  assert.ok(Number(after.metadata.resourceVersion) > Number(before.metadata.resourceVersion));
+  // A malformed time is refused with the validation message, not stored.
+  assert.match(await client.heartbeat('yesterday', 5000), /renewTime/);
+  assert.equal(
+    (hub.objects.get(leases, 'kube-node-lease', 'car-7').spec as { renewTime: string }).renewTime,
+    '2026-11-29T10:00:00.123456Z',
+  );
 });

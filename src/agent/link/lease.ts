@@ -1,11 +1,17 @@
 /**
  * The node Lease (coordination.k8s.io/v1, kube-node-lease/NAME): the device's heartbeat. Renewal is
+ * a heartbeat frame on the tunnel when the hub takes them (a few dozen bytes, no HTTP request), else
  * a tiny merge patch of spec.renewTime over the pooled keep-alive connection; the Lease is created
  * (owned by the Node, so it goes when the Node goes) when missing.
  */
-import { isApiError } from '../../api/errors.js';
+import { ApiError, isApiError } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
-import { type KubeClient, resourcePath } from '../../client/index.js';
+import { type KubeClient, resourcePath, TransportError } from '../../client/index.js';
+import { HEARTBEAT_NO_LEASE } from '../../tunnel/frames.js';
+import { TunnelUnavailableError } from '../../tunnel/tunnel-client.js';
+
+/** Sends a heartbeat; resolves with "" or the hub's problem, rejects with TunnelUnavailableError to fall back. */
+export type HeartbeatSender = (renewTime: string, timeoutMs: number) => Promise<string>;
 
 export const LEASE_NAMESPACE = 'kube-node-lease';
 
@@ -32,6 +38,7 @@ export class LeaseRenewer {
     private readonly timeoutMs: number,
     /** The Lease vanished while we held it (the Node was deleted and its Lease collected): re-register first. */
     private readonly onLost: () => Promise<void> = async () => {},
+    private readonly heartbeat?: HeartbeatSender,
   ) {}
 
   get path(): string {
@@ -46,6 +53,17 @@ export class LeaseRenewer {
   /** One renewal; resolves with the round-trip time of the request in ms. */
   async renew(): Promise<number> {
     const started = performance.now();
+    if (this.exists && this.heartbeat) {
+      const answer = await this.sendHeartbeat();
+      if (answer === '') return performance.now() - started;
+      if (answer === HEARTBEAT_NO_LEASE) {
+        this.exists = false;
+        await this.onLost();
+        await this.ensure();
+        return performance.now() - started;
+      }
+      // undefined: the tunnel cannot carry it now; renew over HTTPS below.
+    }
     if (this.exists) {
       try {
         await this.client.patch(this.path, { spec: { renewTime: nowMicroTime() } }, 'merge', {
@@ -60,6 +78,20 @@ export class LeaseRenewer {
     }
     await this.ensure();
     return performance.now() - started;
+  }
+
+  /** "" when renewed, HEARTBEAT_NO_LEASE, or undefined when the tunnel cannot carry it. */
+  private async sendHeartbeat(): Promise<string | undefined> {
+    let answer: string;
+    try {
+      answer = await this.heartbeat!(nowMicroTime(), this.timeoutMs);
+    } catch (err) {
+      if (err instanceof TunnelUnavailableError) return undefined;
+      const code = (err as { code?: string }).code;
+      throw new TransportError(this.client.server, (err as Error).message, code, err);
+    }
+    if (answer === '' || answer === HEARTBEAT_NO_LEASE) return answer;
+    throw new ApiError(500, 'InternalError', `the hub could not store the heartbeat: ${answer}`);
   }
 
   private async ensure(): Promise<void> {

@@ -4,7 +4,7 @@
  * Kubernetes Status; nothing a client sends may take the process down.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { STATUS_CODES } from 'node:http';
+import { createServer as createHttpServer, STATUS_CODES } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { badRequest, forbidden, toApiError, unauthorized } from '../../api/index.js';
@@ -63,6 +63,9 @@ export function userOf(req: IncomingMessage): UserInfo | undefined {
   return users.get(req);
 }
 
+/** Connections that arrived through a device's tunnel, and the device they belong to. */
+const channelUsers = new WeakMap<object, UserInfo>();
+
 /** Paths Kubernetes serves to anonymous callers. */
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 
@@ -95,10 +98,33 @@ export function createFrontDoor(tls: { key: string; cert: string; ca: string }, 
       );
     }
   });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-  });
+  server.on('clientError', answerClientError);
   return server;
+}
+
+function answerClientError(_err: Error, socket: Duplex): void {
+  if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+}
+
+/**
+ * Serves the HTTP connections devices open inside their tunnels: the same routes, authorization and
+ * audit as the front door, with the caller being the device whose tunnel it is (its certificate was
+ * checked when the tunnel was accepted). The TLS of the tunnel protects them.
+ */
+export function createChannelServer(deps: FrontDoorDeps): { serve(socket: Duplex, user: UserInfo): void } {
+  const server = createHttpServer({ keepAlive: true }, (req, res) => {
+    handle(req, res, deps).catch((err) => sendError(res, err));
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 70_000;
+  server.requestTimeout = 0;
+  server.on('clientError', answerClientError);
+  return {
+    serve(socket, user) {
+      channelUsers.set(socket, user);
+      server.emit('connection', socket);
+    },
+  };
 }
 
 /** Upgrades: a device's tunnel. exec, attach and port-forward are not served yet and get a clear 400. */
@@ -141,7 +167,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: FrontDoor
 
   let user: UserInfo | undefined;
   try {
-    user = deps.authenticate(req);
+    user = channelUsers.get(req.socket) ?? deps.authenticate(req);
   } finally {
     deps.onRequest?.(req, res, user);
   }
