@@ -47,7 +47,8 @@ const OUT_DIR = join(ROOT, 'bench', 'out');
 const RESULTS = join(ROOT, 'bench', 'RESULTS.md');
 const MODULE = join(ROOT, 'examples', 'hello-http', 'build', 'hello-http.wasm');
 const MUTATING_SLO_MS = 1000;
-const LIST_SLO_MS = 5000;
+/** Kubernetes' SLO for lists across the whole cluster (all Nodes, all Pods); namespaced lists get 5 s. */
+const CLUSTER_LIST_SLO_MS = 30_000;
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -67,6 +68,8 @@ interface Options {
   profile: boolean;
   keepData: boolean;
   results: boolean;
+  podsPerDevice: number;
+  frozen: boolean;
 }
 
 export function help(): string {
@@ -81,6 +84,8 @@ export function help(): string {
     '  --idle-seconds S       frozen idle window for bytes/s and renewals (default 20)',
     '  --move-seconds S       moving window (default 60; the rollout starts 15 s in and is followed to the end)',
     '  --api-rate R           mutating API calls per second by the probe (default 10; plus 2 lists every 2 s)',
+    '  --pods-per-device K    DaemonSets of WAGI handlers, so every device runs K pods (default 1)',
+    '  --frozen               the world never moves: phase 3 runs the probe and the rollout on a still fleet',
     '  --shaped               links get latency/loss/bandwidth from distance (default: only up or down, so',
     "                         latencies are the hub's and the machine's, not the simulated radio's)",
     '  --profile              run the hub and fleet processes under node --cpu-prof; print where time goes',
@@ -103,6 +108,8 @@ function parse(argv: string[]): Options {
     profile: false,
     keepData: false,
     results: true,
+    podsPerDevice: 1,
+    frozen: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -131,6 +138,8 @@ function parse(argv: string[]): Options {
     else if (flag === '--move-seconds') o.moveSeconds = num();
     else if (flag === '--api-rate') o.apiRate = num();
     else if (flag === '--shaped') o.shaping = true;
+    else if (flag === '--pods-per-device') o.podsPerDevice = Math.round(num());
+    else if (flag === '--frozen') o.frozen = true;
     else if (flag === '--profile') o.profile = true;
     else if (flag === '--keep-data') o.keepData = true;
     else if (flag === '--no-results') o.results = false;
@@ -187,6 +196,9 @@ export interface RunResult {
   };
   outOfRange: { detectMs: Summary; blips: number; falseMarks: number; backMs: Summary };
   rollout: { seconds: number; updated: number; inRange: number; reached: boolean };
+  /** After the joins: every device's K daemon pods Ready (time from the last join). */
+  pods: { perDevice: number; expected: number; ready: number; seconds: number; reached: boolean };
+  frozen: boolean;
   idle: { bytesUpPerSecond: number; bytesDownPerSecond: number; devices: number };
   hub: { idleCpuPercent: number; movingCpuPercent: number; rssIdleBytes: number; rssPeakBytes: number };
   /** Event-loop delay of the fleet processes: the median over reports of each report's p99, and the worst. */
@@ -235,8 +247,9 @@ async function runOne(n: number, o: Options, progress: Progress): Promise<RunRes
   const timers: NodeJS.Timeout[] = [];
   let probe: ApiProbe | undefined;
   try {
-    // The DaemonSet every device runs: the hello-http WAGI handler (a worker starts only per request).
-    await api.create('/apis/apps/v1/namespaces/default/daemonsets', daemonSet('1'));
+    // The DaemonSets every device runs: the hello-http WAGI handler (a worker starts only per request).
+    for (let i = 0; i < o.podsPerDevice; i++)
+      await api.create('/apis/apps/v1/namespaces/default/daemonsets', daemonSet('1', i));
     await api.create('/api/v1/namespaces', {
       apiVersion: 'v1',
       kind: 'Namespace',
@@ -261,12 +274,13 @@ async function runOne(n: number, o: Options, progress: Progress): Promise<RunRes
         readyChanges.push({ name, ready, wall: Date.now() });
       }
     };
-    const pods = new Map<string, { node: string; hash: string; ready: boolean }>();
+    const pods = new Map<string, { app: string; node: string; hash: string; ready: boolean }>();
     const onPod = (type: string, pod: KubeObject) => {
       const key = pod.metadata.name!;
       if (type === 'DELETED') pods.delete(key);
       else
         pods.set(key, {
+          app: pod.metadata.labels?.app ?? '',
           node: pod.spec?.nodeName ?? '',
           hash: pod.metadata.labels?.['controller-revision-hash'] ?? '',
           ready: (pod.status?.conditions ?? []).some(
@@ -288,7 +302,7 @@ async function runOne(n: number, o: Options, progress: Progress): Promise<RunRes
       new ListWatcher<KubeObject>({
         client: api,
         path: '/api/v1/namespaces/default/pods',
-        labelSelector: 'app=bench-daemon',
+        labelSelector: 'minato.dev/bench=fleet',
         onSync: (items) => {
           pods.clear();
           for (const item of items) onPod('ADDED', item);
@@ -428,7 +442,43 @@ async function runOne(n: number, o: Options, progress: Progress): Promise<RunRes
       `fleet ${n}: ${joinEvents.length}/${joinTarget} devices in coverage joined in ${joinSeconds.toFixed(1)} s (${(joinEvents.length / joinSeconds).toFixed(1)}/s)`,
     );
 
-    // 2. Idle, frozen: let the first link-quality and status writes settle, then count.
+    // 2. Pods: every joined device's K daemon pods Ready, as the hub reports them.
+    beginPhase('pods');
+    const podsFrom = Math.max(lastJoin, Date.now());
+    const podCheck = {
+      perDevice: o.podsPerDevice,
+      expected: 0,
+      ready: 0,
+      seconds: Number.NaN,
+      reached: false,
+    };
+    let podsProgressAt = Date.now();
+    await waitFor(
+      () => {
+        let ready = 0;
+        for (const p of pods.values()) if (p.ready) ready++;
+        if (ready !== podCheck.ready) podsProgressAt = Date.now();
+        podCheck.ready = ready;
+        podCheck.expected = o.podsPerDevice * joinEvents.length;
+        if (ready >= podCheck.expected) {
+          podCheck.seconds = (Date.now() - podsFrom) / 1000;
+          podCheck.reached = true;
+          return true;
+        }
+        phaseLabel = `pods ${ready}/${podCheck.expected} Ready`;
+        return Date.now() - podsProgressAt > 30_000;
+      },
+      600_000,
+      200,
+    );
+    endPhase('pods');
+    progress.done(
+      podCheck.reached
+        ? `fleet ${n}: ${podCheck.ready} pods Ready (${o.podsPerDevice} per device) ${podCheck.seconds.toFixed(1)} s after the last join`
+        : `fleet ${n}: only ${podCheck.ready}/${podCheck.expected} pods Ready; no progress for 30 s`,
+    );
+
+    // 3. Idle, frozen: let the first link-quality and status writes settle, then count.
     beginPhase('settling');
     await sleep(8_000);
     beginPhase('idle');
@@ -449,15 +499,15 @@ async function runOne(n: number, o: Options, progress: Progress): Promise<RunRes
       `fleet ${n}: idle ${idleSeconds.toFixed(0)} s: ${idle.bytesUpPerSecond.toFixed(0)} B/s up, ${idle.bytesDownPerSecond.toFixed(0)} B/s down per device`,
     );
 
-    // 3. Moving, with the API probe and, 15 s in, the rollout.
+    // 4. Moving (or, --frozen, still), with the API probe and, 15 s in, the rollout.
     beginPhase('moving');
     const moveFrom = Date.now();
     const positions0 = positions;
-    sim.freeze(false);
+    if (!o.frozen) sim.freeze(false);
     probe = new ApiProbe(api, o.apiRate);
     probe.start();
     await sleep(15_000);
-    const oldHashes = new Set([...pods.values()].map((p) => p.hash));
+    const oldHashes = new Set([...pods.values()].filter((p) => p.app === 'bench-daemon').map((p) => p.hash));
     const rolloutStart = Date.now();
     const rolloutFromUs = monoUs();
     phaseLabel = 'moving, rolling out';
@@ -478,7 +528,9 @@ async function runOne(n: number, o: Options, progress: Progress): Promise<RunRes
       () => {
         const inRange = [...nodes.entries()].filter(([, v]) => v.ready === 'True').map(([name]) => name);
         const updatedOn = new Set(
-          [...pods.values()].filter((p) => p.ready && !oldHashes.has(p.hash)).map((p) => p.node),
+          [...pods.values()]
+            .filter((p) => p.app === 'bench-daemon' && p.ready && !oldHashes.has(p.hash))
+            .map((p) => p.node),
         );
         const updated = inRange.filter((name) => updatedOn.has(name)).length;
         rollout.updated = updated;
@@ -542,7 +594,7 @@ async function runOne(n: number, o: Options, progress: Progress): Promise<RunRes
     return {
       nodes: n,
       processes,
-      command: `npm run bench -- fleet --nodes ${n}`,
+      command: `npm run bench -- fleet --nodes ${n}${o.podsPerDevice > 1 ? ` --pods-per-device ${o.podsPerDevice}` : ''}${o.frozen ? ' --frozen' : ''}`,
       joined: joinEvents.length,
       joinTarget,
       joinSeconds,
@@ -553,6 +605,8 @@ async function runOne(n: number, o: Options, progress: Progress): Promise<RunRes
       api: finishedProbe.result(rolloutStart),
       outOfRange,
       rollout,
+      pods: podCheck,
+      frozen: o.frozen,
       idle,
       hub: {
         idleCpuPercent: pct(idlePhase.hubCpuSeconds, idlePhase),
@@ -592,22 +646,28 @@ async function runOne(n: number, o: Options, progress: Progress): Promise<RunRes
   }
 }
 
-function daemonSet(version: string): KubeObject {
+/** DaemonSet `index`: 0 is `bench-daemon` (the one rolled out), others `bench-app-N`, each on its own port. */
+function daemonSet(version: string, index: number): KubeObject {
+  const name = index === 0 ? 'bench-daemon' : `bench-app-${index}`;
+  const port = 8080 + index;
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
-    metadata: { name: 'bench-daemon', namespace: 'default' },
+    metadata: { name, namespace: 'default' },
     spec: {
-      selector: { matchLabels: { app: 'bench-daemon' } },
+      selector: { matchLabels: { app: name } },
       updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%' } },
       template: {
-        metadata: { labels: { app: 'bench-daemon' }, annotations: { 'minato.dev/runtime': 'wagi' } },
+        metadata: {
+          labels: { app: name, 'minato.dev/bench': 'fleet' },
+          annotations: { 'minato.dev/runtime': 'wagi' },
+        },
         spec: {
           containers: [
             {
               name: 'hello',
               image: MODULE,
-              ports: [{ containerPort: 8080, hostPort: 8080 }],
+              ports: [{ containerPort: port, hostPort: port }],
               env: [{ name: 'VERSION', value: version }],
             },
           ],
@@ -855,6 +915,11 @@ function table(results: RunResult[]): string[][] {
     row('joined / in coverage at start', (r) => `${r.joined} / ${r.joinTarget}`),
     row('join rate', (r) => `${r.joinRate.toFixed(1)}/s`),
     row('join time p50 / p99', (r) => fmtP(r.joinMs)),
+    row('pods per device: all Ready after the last join', (r) =>
+      r.pods.reached
+        ? `${r.pods.perDevice}: ${r.pods.seconds.toFixed(1)} s (${formatInt(r.pods.ready)} pods)`
+        : `${r.pods.perDevice}: not reached (${formatInt(r.pods.ready)}/${formatInt(r.pods.expected)})`,
+    ),
     row('lease renewals/s (idle)', (r) => r.renewalsPerSecond.toFixed(0)),
     row('lease renewal p50 / p99, idle', (r) => fmtP(r.renewalMs.idle)),
     row('lease renewal p50 / p99, moving', (r) => fmtP(r.renewalMs.moving)),
@@ -863,12 +928,12 @@ function table(results: RunResult[]): string[][] {
       (r) => `${fmtP(r.api.mutating)} ${slo(r.api.mutating.p99, MUTATING_SLO_MS)}`,
     ),
     row(
-      'list nodes p50 / p99 (SLO 5 s)',
-      (r) => `${fmtP(r.api.listNodes)} ${slo(r.api.listNodes.p99, LIST_SLO_MS)}`,
+      'list all nodes p50 / p99 (SLO 30 s)',
+      (r) => `${fmtP(r.api.listNodes)} ${slo(r.api.listNodes.p99, CLUSTER_LIST_SLO_MS)}`,
     ),
     row(
-      'list all pods p50 / p99 (SLO 5 s)',
-      (r) => `${fmtP(r.api.listPods)} ${slo(r.api.listPods.p99, LIST_SLO_MS)}`,
+      'list all pods p50 / p99 (SLO 30 s)',
+      (r) => `${fmtP(r.api.listPods)} ${slo(r.api.listPods.p99, CLUSTER_LIST_SLO_MS)}`,
     ),
     row('API probe errors', (r) => String(r.api.errors)),
     row(
@@ -994,11 +1059,21 @@ function svg(results: RunResult[]): string {
   );
 }
 
-const BEGIN = '<!-- fleet: generated by npm run bench -- fleet; the text after the end marker is kept -->';
-const END = '<!-- fleet: end of generated figures -->';
+/** Each kind of run (moving or still, pods per device) keeps its own generated block in RESULTS.md. */
+function markers(o: Options): { begin: string; end: string } {
+  const variant = [o.frozen ? 'still' : '', o.podsPerDevice > 1 ? `${o.podsPerDevice} pods per device` : '']
+    .filter(Boolean)
+    .join(', ');
+  const tag = variant ? `fleet (${variant})` : 'fleet';
+  return {
+    begin: `<!-- ${tag}: generated by npm run bench -- fleet; the text after the end marker is kept -->`,
+    end: `<!-- ${tag}: end of generated figures -->`,
+  };
+}
 
 function writeResults(results: RunResult[], o: Options, command: string, wallSeconds: number): void {
   const m = machineInfo();
+  const { begin: BEGIN, end: END } = markers(o);
   const rows = table(results);
   const widths = rows[0]!.map((_, i) => Math.max(3, ...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
@@ -1008,7 +1083,10 @@ function writeResults(results: RunResult[], o: Options, command: string, wallSec
     `Command: \`${command}\` (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${Math.round(wallSeconds / 60)} min; ${m.cpus} CPUs, ${m.cpuModel}; Node ${m.node}). ` +
       `Scenario ${o.scenario}; lease interval ${o.leaseIntervalMs} ms; position updates at most every ${o.positionIntervalMs} ms per moving device; ` +
       `${o.joinConcurrency} joins at once per fleet process; idle window ${o.idleSeconds} s, moving ${o.moveSeconds} s; API probe ${o.apiRate} mutating calls/s and two lists every 2 s; ` +
-      `DaemonSet maxUnavailable 25 %; links ${o.shaping ? 'shaped by distance' : 'only up or down (no simulated latency)'}.`,
+      `${o.podsPerDevice} DaemonSet(s), so ${o.podsPerDevice} pod(s) per device; the first rolled out with maxUnavailable 25 %; links ${o.shaping ? 'shaped by distance' : 'only up or down (no simulated latency)'}.` +
+      (o.frozen
+        ? ' World frozen throughout (--frozen): the "moving" rows are the third phase, probe and rollout on a still fleet.'
+        : ''),
     '',
     [line(rows[0]!), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n'),
     '',
@@ -1025,8 +1103,10 @@ function writeResults(results: RunResult[], o: Options, command: string, wallSec
     const e = text.indexOf(END, start);
     if (b >= 0 && e > b) text = text.slice(0, b) + generated + text.slice(e + END.length);
     else {
-      const headerEnd = text.indexOf('\n', start) + 1;
-      text = `${text.slice(0, headerEnd)}\n${generated}\n${text.slice(headerEnd)}`;
+      // A new kind of run goes after the last generated block of the section.
+      const lastEnd = text.lastIndexOf('end of generated figures -->');
+      const at = lastEnd > start ? text.indexOf('\n', lastEnd) + 1 : text.indexOf('\n', start) + 1;
+      text = `${text.slice(0, at)}\n${generated}\n${text.slice(at)}`;
     }
   }
   writeFileSync(RESULTS, text);

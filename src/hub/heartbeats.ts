@@ -3,7 +3,9 @@
  * device would make with a merge patch of `spec.renewTime` on its own Lease (same validation, same
  * resourceVersion bump, same watch event), without the per-request cost of HTTP, JSON bodies,
  * authorization and the audit log (Kubernetes' own audit policies leave node lease updates out too).
- * Writes of one event-loop turn share the store's group commit; the answer goes back once it is durable.
+ * Renewals are gathered for a few milliseconds and written in one event-loop turn, so they share one
+ * group commit (one fsync) instead of paying one each: at thousands of devices the fsyncs, not the
+ * writes, are the cost. The answer goes back once the write is durable.
  */
 import { isApiError } from '../api/errors.js';
 import { HEARTBEAT_NO_LEASE } from '../tunnel/frames.js';
