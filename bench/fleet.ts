@@ -479,8 +479,9 @@ async function runOne(n: number, o: Options, progress: Progress): Promise<RunRes
     );
 
     // 3. Idle, frozen: let the first link-quality and status writes settle, then count.
+    // Long enough for the link-quality annotations devices publish once their RTT settles after the joins.
     beginPhase('settling');
-    await sleep(8_000);
+    await sleep(20_000);
     beginPhase('idle');
     const idleFrom = Date.now();
     const bytes0 = { up: latestStatus.bytesUp, down: latestStatus.bytesDown, online: latestStatus.online };

@@ -21,6 +21,7 @@ import {
   type Toleration,
   withDaemonTolerations,
 } from './node-match.js';
+import { OwnedPodIndex } from './owned-pod-index.js';
 import { WorkQueue } from './work-queue.js';
 import {
   asStored,
@@ -63,6 +64,9 @@ export function daemonPodFor(ds: KubeObject, hash?: string): KubeObject {
 }
 
 const templatePods = new WeakMap<KubeObject, KubeObject>();
+type Placement = { shouldRun: boolean; shouldContinueRunning: boolean };
+/** Per stored Node and DaemonSet (both frozen): a sync asks for every node three times. */
+const placements = new WeakMap<KubeObject, WeakMap<KubeObject, Placement>>();
 
 /**
  * daemonPodFor(ds), built once per stored DaemonSet: the store's objects are deeply frozen, so the
@@ -82,10 +86,22 @@ function templatePodOf(ds: KubeObject): KubeObject {
  * Whether the DaemonSet should run a pod on the node, and whether a pod already there may stay
  * (a new NoSchedule taint stops new pods; only an untolerated NoExecute taint evicts).
  */
-export function nodeShouldRunDaemonPod(
-  node: KubeObject,
-  ds: KubeObject,
-): { shouldRun: boolean; shouldContinueRunning: boolean } {
+export function nodeShouldRunDaemonPod(node: KubeObject, ds: KubeObject): Placement {
+  if (!Object.isFrozen(node) || !Object.isFrozen(ds)) return placementOf(node, ds);
+  let byDs = placements.get(node);
+  if (!byDs) {
+    byDs = new WeakMap();
+    placements.set(node, byDs);
+  }
+  let placement = byDs.get(ds);
+  if (!placement) {
+    placement = placementOf(node, ds);
+    byDs.set(ds, placement);
+  }
+  return placement;
+}
+
+function placementOf(node: KubeObject, ds: KubeObject): Placement {
   const pinned = ds.spec?.template?.spec?.nodeName;
   if (pinned && pinned !== node.metadata.name) return { shouldRun: false, shouldContinueRunning: false };
   const pod = templatePodOf(ds);
@@ -149,7 +165,12 @@ function splitPods(
 const FAILED_POD_BACKOFF_MS = { base: 1000, max: 5 * 60_000 };
 
 export class DaemonSetController {
-  private readonly queue = new WorkQueue((key) => this.sync(key), { workers: 4 });
+  // A sync walks every node: at thousands of devices, rest 5× its duration (at most 1 s) between syncs
+  // of one DaemonSet, so pod status churn cannot keep the hub busy re-syncing.
+  private readonly queue = new WorkQueue((key) => this.sync(key), {
+    workers: 4,
+    restAfter: (ms) => Math.min(1000, 5 * ms),
+  });
   private readonly events: EventRecorder;
   private readonly dsType: ResourceType;
   private readonly podType: ResourceType;
@@ -158,6 +179,8 @@ export class DaemonSetController {
   private readonly nodeShapes = new Map<string, string>();
   /** "ns/ds/node" → when a failed pod there may next be replaced, and the current backoff. */
   private readonly failedBackoff = new Map<string, { until: number; delay: number }>();
+  /** Pods by their controller, from the pod watch: a sync reads its own pods, not the namespace's. */
+  private readonly pods = new OwnedPodIndex();
   private stops: (() => void)[] = [];
 
   constructor(private readonly objects: ObjectService) {
@@ -170,7 +193,10 @@ export class DaemonSetController {
   start(): void {
     this.stops.push(
       this.objects.watch(this.dsType, undefined, {}, (e) => this.queue.add(keyOfObject(e.object))),
-      this.objects.watch(this.podType, undefined, {}, (e) => this.onPod(e.object)),
+      this.objects.watch(this.podType, undefined, {}, (e) => {
+        this.pods.apply(e.type, e.object);
+        this.onPod(e.object);
+      }),
       this.objects.watch(this.nodeType, undefined, {}, (e) => this.onNode(e.type, e.object)),
     );
   }
@@ -234,10 +260,8 @@ export class DaemonSetController {
     await this.updateStatus(ds, nodes, hash);
   }
 
-  private ownedPods(ds: KubeObject): KubeObject[] {
-    return this.objects
-      .list(this.podType, ds.metadata.namespace)
-      .items.filter((p) => controllerRef(p)?.uid === ds.metadata.uid);
+  private ownedPods(ds: KubeObject): Iterable<KubeObject> {
+    return this.pods.owned(ds.metadata.uid!);
   }
 
   /** Owned pods by node, leaving out pods that are both deleted and finished. */
@@ -247,7 +271,9 @@ export class DaemonSetController {
       const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
       if (pod.metadata.deletionTimestamp && finished) continue;
       const node = pod.spec?.nodeName ?? '';
-      byNode.set(node, [...(byNode.get(node) ?? []), pod]);
+      const onNode = byNode.get(node);
+      if (onNode) onNode.push(pod);
+      else byNode.set(node, [pod]);
     }
     return byNode;
   }
@@ -255,7 +281,8 @@ export class DaemonSetController {
   private async claimPods(ds: KubeObject): Promise<void> {
     const selector = labelSelectorOf(ds.spec.selector);
     const canAdopt = !ds.metadata.deletionTimestamp;
-    for (const pod of this.objects.list(this.podType, ds.metadata.namespace).items) {
+    const candidates = [...this.ownedPods(ds), ...this.pods.orphans(ds.metadata.namespace!)];
+    for (const pod of candidates) {
       const ref = controllerRef(pod);
       const matches = selects(selector, pod);
       if (ref) {

@@ -6,6 +6,12 @@ export interface WorkQueueOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
   workers?: number;
+  /**
+   * How long a key rests after a reconcile that took `ms` before it runs again (changes meanwhile are
+   * kept and handled then). For controllers whose reconcile grows with the fleet (a DaemonSet over
+   * every node): under a stream of events they then spend a bounded share of the hub, not all of it.
+   */
+  restAfter?: (ms: number) => number;
 }
 
 export class WorkQueue {
@@ -16,11 +22,14 @@ export class WorkQueue {
   private readonly failures = new Map<string, number>();
   /** One pending delayed add per key: the earliest asked for (as client-go's delaying queue). */
   private readonly delayed = new Map<string, { timer: NodeJS.Timeout; at: number }>();
+  /** Keys resting after a reconcile (see restAfter), until when. */
+  private readonly resting = new Map<string, number>();
   private active = 0;
   private stopped = false;
   private readonly base: number;
   private readonly max: number;
   private readonly workers: number;
+  private readonly restAfter: ((ms: number) => number) | undefined;
 
   constructor(
     private readonly reconcile: (key: string) => Promise<void>,
@@ -29,6 +38,7 @@ export class WorkQueue {
     this.base = options.baseDelayMs ?? 50;
     this.max = options.maxDelayMs ?? 30_000;
     this.workers = options.workers ?? 4;
+    this.restAfter = options.restAfter;
   }
 
   add(key: string): void {
@@ -36,6 +46,15 @@ export class WorkQueue {
     if (this.processing.has(key)) {
       this.dirtyWhileProcessing.add(key);
       return;
+    }
+    const restUntil = this.resting.get(key);
+    if (restUntil !== undefined) {
+      const wait = restUntil - Date.now();
+      if (wait > 0) {
+        this.addAfter(key, wait);
+        return;
+      }
+      this.resting.delete(key);
     }
     if (this.queued.has(key)) return;
     this.queued.add(key);
@@ -58,6 +77,7 @@ export class WorkQueue {
     }
     const timer = setTimeout(() => {
       this.delayed.delete(key);
+      this.resting.delete(key);
       this.add(key);
     }, delayMs);
     timer.unref();
@@ -90,6 +110,7 @@ export class WorkQueue {
   }
 
   private async run(key: string): Promise<void> {
+    const started = performance.now();
     try {
       await this.reconcile(key);
       this.failures.delete(key);
@@ -103,6 +124,8 @@ export class WorkQueue {
     } finally {
       this.processing.delete(key);
       this.active--;
+      const rest = this.restAfter?.(performance.now() - started) ?? 0;
+      if (rest > 0) this.resting.set(key, Date.now() + rest);
       if (this.dirtyWhileProcessing.delete(key)) this.add(key);
       this.pump();
     }

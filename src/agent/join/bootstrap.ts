@@ -100,6 +100,8 @@ async function waitForCertificate(
   const timeoutMs = options.issueTimeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
   let csr = first;
+  // The hub approves and signs within milliseconds when it is not busy: look early, then less often.
+  let wait = Math.min(50, options.pollIntervalMs ?? 500);
   for (;;) {
     const issued = csr.status?.certificate as string | undefined;
     if (issued) return Buffer.from(issued, 'base64').toString('utf8');
@@ -120,7 +122,8 @@ async function waitForCertificate(
         `certificate signing request ${name} was not issued within ${Math.round(timeoutMs / 1000)} s: check that the hub approves node CSRs (kubectl get csr ${name}), or approve it with "kubectl certificate approve ${name}"`,
       );
     }
-    await sleep(options.pollIntervalMs ?? 500);
+    await sleep(wait);
+    wait = Math.min(wait * 2, options.pollIntervalMs ?? 500);
     try {
       csr = await client.get(`${CSR_PATH}/${name}`);
     } catch (err) {
