@@ -23,6 +23,8 @@ export interface Credentials {
 
 export interface HubProcessOptions {
   dataDir: string;
+  /** V8's old-space limit for the hub (node --max-old-space-size); Node's default stops near 4 GiB. */
+  heapMiB?: number;
   /** Run the hub under `node --cpu-prof`, writing the profile into this directory on exit. */
   cpuProfileDir?: string;
   timeoutMs?: number;
@@ -48,7 +50,10 @@ export interface HubProcess {
 export async function startHubProcess(options: HubProcessOptions): Promise<HubProcess> {
   if (!existsSync(HUB_CLI))
     throw new Error(`the hub is not built (${HUB_CLI} is missing): run "npx tsc -p tsconfig.json"`);
-  const nodeFlags = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+  const nodeFlags = [
+    ...(options.heapMiB ? [`--max-old-space-size=${options.heapMiB}`] : []),
+    ...(options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : []),
+  ];
   const args = [
     ...nodeFlags,
     HUB_CLI,
