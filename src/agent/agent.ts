@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { ApiError, badRequest } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
 import { Backoff, KubeClient, ListWatcher, resourcePath } from '../client/index.js';
-import { TunnelClient, type TunnelHandler, TunnelUnavailableError } from '../tunnel/tunnel-client.js';
+import { TunnelClient, type TunnelHandler } from '../tunnel/tunnel-client.js';
 import { AgentError } from './errors.js';
 import { ensureCredentials } from './join/join.js';
 import { certificateLifetimeMs, renewalTime, renewCertificate } from './join/rotation.js';
@@ -209,10 +209,9 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
       log('node: the Lease is gone (was the Node deleted?); registering again');
       await registrar.register(link.snapshot());
     },
-    (renewTime, timeoutMs) =>
-      tunnel
-        ? tunnel.heartbeat(renewTime, timeoutMs)
-        : Promise.reject(new TunnelUnavailableError('the tunnel is off')),
+    () => tunnel,
+    // Dead only after a silence as long as the lease: the hub has given up on us by then.
+    intervalMs * 4,
   );
   const departure = new Departure(registrar, state);
   let lastStatusWrite = 0;

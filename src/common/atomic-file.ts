@@ -14,9 +14,13 @@ export async function writeFileAtomic(
   content: string | Buffer,
   mode = PRIVATE_MODE,
 ): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', mode);
+  // The folder nearly always exists: create it only when the open says it does not.
+  const handle = await open(temp, 'wx', mode).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    return open(temp, 'wx', mode);
+  });
   try {
     await handle.writeFile(content);
     await handle.sync();

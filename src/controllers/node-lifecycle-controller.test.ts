@@ -186,3 +186,21 @@ test('a degraded link stops new pods (predictive cordon) and recovers with hyste
     () => !taints('van-1').includes('minato.dev/link-degraded:NoSchedule') || undefined,
   );
 });
+
+test("a hub stall is not the devices' fault: after it, each device gets a full lease before it is out of range", async () => {
+  await addDevice('bus-1');
+  await sleep(300);
+  // The hub's event loop blocks for 2 s (a long GC, a slow disk): the 1 s lease expires meanwhile,
+  // and the device's renewals, were it renewing, would not have been read.
+  const until2s = Date.now() + 2000;
+  while (Date.now() < until2s) {
+    /* busy: the hub hears nothing */
+  }
+  await sleep(500);
+  assert.equal(ready('bus-1'), 'True', 'not marked out of range right after the stall');
+  await renew('bus-1');
+  await sleep(600);
+  assert.equal(ready('bus-1'), 'True', 'its renewal after the stall keeps it in range');
+  // Silent from here on, it does go out of range after its lease, as any device.
+  await until('out of range after a full lease of real silence', () => ready('bus-1') === 'Unknown');
+});

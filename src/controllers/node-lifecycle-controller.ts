@@ -12,6 +12,9 @@ export const CORDONED_BY_ANNOTATION = 'minato.dev/cordoned-by';
 export const LINK_QUALITY_ANNOTATION = 'minato.dev/link-quality';
 export const PLACEMENT_ANNOTATION = 'minato.dev/placement';
 const OUT_OF_RANGE_REASON = 'DeviceOutOfRange';
+/** An event loop late by more than this was a hub stall (a long GC, a slow disk), not a quiet fleet. */
+const STALL_MS = 1000;
+const STALL_CHECK_MS = 250;
 
 export interface NodeLifecycleOptions {
   /** How soon a node is looked at again while its pods wait to move. */
@@ -37,6 +40,13 @@ export class NodeLifecycleController {
   private readonly queue = new WorkQueue((name) => this.reconcile(name), { workers: 4 });
   private readonly stops: (() => void)[] = [];
   private readonly opts: Required<Omit<NodeLifecycleOptions, 'graceSeconds'>> & { graceSeconds?: number };
+  /**
+   * Since when the hub has been listening without a break: its start, or the end of its last stall.
+   * Silence is counted from here at the earliest, so a hub that was down or stalled gives every device
+   * a full lease before calling it out of range (renewals sent meanwhile were not heard, not missing).
+   */
+  private listeningSince = Date.now();
+  private stallWatch: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly objects: ObjectService,
@@ -56,6 +66,14 @@ export class NodeLifecycleController {
   }
 
   start(): void {
+    this.listeningSince = Date.now();
+    let lastCheck = Date.now();
+    this.stallWatch = setInterval(() => {
+      const now = Date.now();
+      if (now - lastCheck > STALL_CHECK_MS + STALL_MS) this.listeningSince = now;
+      lastCheck = now;
+    }, STALL_CHECK_MS);
+    this.stallWatch.unref();
     const nodes = this.type('', 'nodes');
     this.stops.push(this.objects.watch(nodes, undefined, {}, (e) => this.queue.add(e.object.metadata.name!)));
     // A plain renewal of a device already in range changes nothing here (its expiry has a timer of
@@ -86,6 +104,7 @@ export class NodeLifecycleController {
 
   stop(): void {
     for (const s of this.stops) s();
+    if (this.stallWatch) clearInterval(this.stallWatch);
     this.queue.stop();
   }
 
@@ -96,7 +115,7 @@ export class NodeLifecycleController {
     const node = entry.object;
     const lease = this.objects.find(this.type('coordination.k8s.io', 'leases'), 'kube-node-lease', name);
     const now = Date.now();
-    const silentFor = silenceSeconds(node, lease, now);
+    const silentFor = silenceSeconds(node, lease, now, this.listeningSince);
     const grace = this.opts.graceSeconds ?? Number(lease?.spec?.leaseDurationSeconds ?? 40);
     const outOfRange = silentFor > grace;
 
@@ -219,13 +238,21 @@ function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** Seconds since the device was last heard of: its lease renewal, or failing that its Ready heartbeat. */
-function silenceSeconds(node: KubeObject, lease: KubeObject | undefined, now: number): number {
+/**
+ * Seconds since the device was last heard of: its lease renewal, or failing that its Ready heartbeat;
+ * never counted from before the hub started listening (its start or its last stall).
+ */
+function silenceSeconds(
+  node: KubeObject,
+  lease: KubeObject | undefined,
+  now: number,
+  listeningSince: number,
+): number {
   const renew = lease?.spec?.renewTime ? Date.parse(lease.spec.renewTime) : Number.NaN;
   const ready = (node.status?.conditions ?? []).find((c: { type: string }) => c.type === 'Ready');
   const heartbeat = ready?.lastHeartbeatTime ? Date.parse(ready.lastHeartbeatTime) : Number.NaN;
   const created = Date.parse(node.metadata.creationTimestamp ?? '');
-  const last = Math.max(...[renew, heartbeat, created].filter((t) => !Number.isNaN(t)));
+  const last = Math.max(...[renew, heartbeat, created, listeningSince].filter((t) => !Number.isNaN(t)));
   return Number.isFinite(last) ? (now - last) / 1000 : 0;
 }
 

@@ -22,6 +22,10 @@ export const SIM_GROUP_LABEL = 'minato.dev/sim-group';
 const TICK_MS = 100;
 const RETRY_JOIN_MS = 5_000;
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host.startsWith('127.');
+}
+
 /** A device's own loopback address (127.100.x.y): its InternalIP, where its HTTP handlers listen. */
 export function deviceAddress(index: number): string {
   return `127.100.${Math.floor(index / 250) % 256}.${(index % 250) + 1}`;
@@ -90,14 +94,15 @@ export class Fleet {
     this.logStream.on('error', () => {});
     const indexOf = new Map(all.map((d, i) => [d.name, i]));
     for (const wd of this.world.devices) {
+      const address = deviceAddress(indexOf.get(wd.name) ?? 0);
       const link = new RadioLink({
         target: c.hub,
+        // Loopback hubs only: a device's 127.100.x.y address cannot reach anything else.
+        ...(isLoopback(c.hub.host) ? { localAddress: address } : {}),
         seed: (this.world.seed ^ (indexOf.get(wd.name) ?? 0)) >>> 0,
       });
       await link.start();
-      this.devices.push(
-        new SimDevice(wd, link, deviceAddress(indexOf.get(wd.name) ?? 0), join(c.simDir, 'devices', wd.name)),
-      );
+      this.devices.push(new SimDevice(wd, link, address, join(c.simDir, 'devices', wd.name)));
     }
     this.frozen = Boolean(c.startFrozen);
     this.simTime = this.frozen ? 0 : Math.max(0, ((Date.now() - c.startedAt) / 1000) * c.speed);

@@ -29,6 +29,12 @@ export const PERFECT_LINK: LinkShape = {
 
 export interface RadioLinkOptions {
   target: { host: string; port: number };
+  /**
+   * The device's own address, the source of its connections to the hub. Thousands of devices sharing
+   * 127.0.0.1 would share one source address's ~28k ephemeral ports towards the hub, and a fleet
+   * reconnecting at once (TIME_WAIT included) runs out of them.
+   */
+  localAddress?: string;
   /** Seed of the loss draws. */
   seed?: number;
   /** The extra delay of one retransmission, besides the link's latency. Default 200 ms (TCP's minimum RTO). */
@@ -208,6 +214,7 @@ export class RadioLink {
     const upstream = tcpConnect({
       host: this.options.target.host,
       port: this.options.target.port,
+      ...(this.options.localAddress ? { localAddress: this.options.localAddress } : {}),
       allowHalfOpen: true,
     });
     upstream.setNoDelay(true);

@@ -75,6 +75,7 @@ export class TunnelClient {
   private readonly heartbeats = new Map<number, PendingHeartbeat>();
   private nextHeartbeat = 1;
   private readonly waiters: { resolve(): void; reject(err: Error): void }[] = [];
+  private lastHeardAt = 0;
 
   constructor(private readonly options: TunnelClientOptions) {}
 
@@ -96,6 +97,16 @@ export class TunnelClient {
   /** Whether the device's API calls can ride the tunnel now. */
   get carriesConnections(): boolean {
     return this.socket !== undefined && this.features.has('connect');
+  }
+
+  /** How long the hub has said nothing on this tunnel (Infinity when not connected). */
+  get silentForMs(): number {
+    return this.socket ? Date.now() - this.lastHeardAt : Number.POSITIVE_INFINITY;
+  }
+
+  /** Gives up on the current tunnel (it looks dead): every stream on it fails and it redials. */
+  drop(): void {
+    this.socket?.destroy();
   }
 
   /** Connected now, or dial at once (skipping the backoff wait) and wait up to `timeoutMs`. */
@@ -145,7 +156,9 @@ export class TunnelClient {
   /**
    * Renews the lease through the tunnel: resolves with "" once the hub stored it, or with the hub's
    * problem (e.g. the Lease is missing). Rejects with TunnelUnavailableError when it cannot be sent,
-   * and with a timeout error when no answer came in time (the tunnel is then treated as dead).
+   * and with an ETIMEDOUT error when no answer came in time. The tunnel stays up: a busy hub answers
+   * late, and dropping every device's connection then would only add a reconnect storm to its load.
+   * The caller decides, from `silentForMs`, when the link is dead.
    */
   heartbeat(renewTime: string, timeoutMs: number): Promise<string> {
     const socket = this.socket;
@@ -157,8 +170,6 @@ export class TunnelClient {
       const timer = setTimeout(() => {
         this.heartbeats.delete(seq);
         reject(Object.assign(new Error(`no heartbeat answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
-        // A tunnel that does not answer is as good as gone: drop it so everything reconnects.
-        socket.destroy();
       }, timeoutMs);
       this.heartbeats.set(seq, { resolve, reject, timer });
       socket.write(encodeFrame(FrameType.Heartbeat, seq, Buffer.from(renewTime)));
@@ -188,6 +199,7 @@ export class TunnelClient {
       this.dialing = false;
       this.failures = 0;
       this.socket = socket;
+      this.lastHeardAt = Date.now();
       const offered = String(res.headers[FEATURES_HEADER] ?? '').split(',');
       this.features = new Set(offered.map((f) => f.trim()).filter(Boolean) as TunnelFeature[]);
       socket.setNoDelay(true);
@@ -225,6 +237,7 @@ export class TunnelClient {
     const keepAlive = setInterval(() => socket.write(encodeFrame(FrameType.Ping, 0)), 15_000);
     keepAlive.unref();
     socket.on('data', (chunk: Buffer) => {
+      this.lastHeardAt = Date.now();
       let frames: Frame[];
       try {
         frames = decoder.push(chunk);

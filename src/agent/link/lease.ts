@@ -10,8 +10,15 @@ import { type KubeClient, resourcePath, TransportError } from '../../client/inde
 import { HEARTBEAT_NO_LEASE } from '../../tunnel/frames.js';
 import { TunnelUnavailableError } from '../../tunnel/tunnel-client.js';
 
-/** Sends a heartbeat; resolves with "" or the hub's problem, rejects with TunnelUnavailableError to fall back. */
-export type HeartbeatSender = (renewTime: string, timeoutMs: number) => Promise<string>;
+/** The tunnel's side of heartbeats, as the lease needs it. */
+export interface HeartbeatChannel {
+  /** Resolves with "" or the hub's problem; rejects with TunnelUnavailableError to fall back to HTTPS. */
+  heartbeat(renewTime: string, timeoutMs: number): Promise<string>;
+  /** How long the hub has said nothing on the tunnel. */
+  readonly silentForMs: number;
+  /** Gives up on the tunnel. */
+  drop(): void;
+}
 
 export const LEASE_NAMESPACE = 'kube-node-lease';
 
@@ -38,7 +45,9 @@ export class LeaseRenewer {
     private readonly timeoutMs: number,
     /** The Lease vanished while we held it (the Node was deleted and its Lease collected): re-register first. */
     private readonly onLost: () => Promise<void> = async () => {},
-    private readonly heartbeat?: HeartbeatSender,
+    private readonly channel?: () => HeartbeatChannel | undefined,
+    /** Silence on the tunnel after which the link counts as dead (a late answer only means a busy hub). */
+    private readonly deadAfterMs = timeoutMs * 2,
   ) {}
 
   get path(): string {
@@ -53,8 +62,9 @@ export class LeaseRenewer {
   /** One renewal; resolves with the round-trip time of the request in ms. */
   async renew(): Promise<number> {
     const started = performance.now();
-    if (this.exists && this.heartbeat) {
-      const answer = await this.sendHeartbeat();
+    const channel = this.channel?.();
+    if (this.exists && channel) {
+      const answer = await this.sendHeartbeat(channel);
       if (answer === '') return performance.now() - started;
       if (answer === HEARTBEAT_NO_LEASE) {
         this.exists = false;
@@ -81,13 +91,18 @@ export class LeaseRenewer {
   }
 
   /** "" when renewed, HEARTBEAT_NO_LEASE, or undefined when the tunnel cannot carry it. */
-  private async sendHeartbeat(): Promise<string | undefined> {
+  private async sendHeartbeat(channel: HeartbeatChannel): Promise<string | undefined> {
     let answer: string;
     try {
-      answer = await this.heartbeat!(nowMicroTime(), this.timeoutMs);
+      answer = await channel.heartbeat(nowMicroTime(), this.timeoutMs);
     } catch (err) {
       if (err instanceof TunnelUnavailableError) return undefined;
       const code = (err as { code?: string }).code;
+      if (code === 'ETIMEDOUT' && channel.silentForMs < this.deadAfterMs) {
+        // The hub is slow, not gone: stay connected and renew again at the next interval.
+        throw new ApiError(504, 'Timeout', `the hub is slow: ${(err as Error).message}`);
+      }
+      if (code === 'ETIMEDOUT') channel.drop();
       throw new TransportError(this.client.server, (err as Error).message, code, err);
     }
     if (answer === '' || answer === HEARTBEAT_NO_LEASE) return answer;
