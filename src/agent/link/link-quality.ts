@@ -12,7 +12,9 @@
  *
  * `shouldPublish` decides when the Node's annotations are rewritten: only on a meaningful change
  * (degraded flips, the score moves ≥ 10 points, failures appear or clear, the RTT moves by both
- * ≥ 50 % and ≥ 20 ms), and never more often than `minPublishIntervalMs` except for a flip.
+ * ≥ 50 % and ≥ 100 ms), and never more often than `minPublishIntervalMs` except for a flip. The RTT
+ * bar is high on purpose: the round trip includes the hub's own delay, and a fleet whose devices all
+ * rewrote their Nodes whenever a busy hub answered 50 ms later would only make it busier.
  */
 
 export interface LinkSnapshot {
@@ -91,7 +93,7 @@ export class LinkQuality {
     if ((current.failures === 0) !== (last.failures === 0)) return true;
     const lastRtt = last.rttMs ?? 0;
     const rttDelta = Math.abs(current.rttMs - lastRtt);
-    return rttDelta >= 20 && rttDelta >= 0.5 * Math.max(lastRtt, 1);
+    return rttDelta >= 100 && rttDelta >= 0.5 * Math.max(lastRtt, 1);
   }
 
   markPublished(snapshot: LinkSnapshot, now = Date.now()): void {
