@@ -228,8 +228,8 @@ export function trackUpdate(
   options: UpdateTrackingOptions,
 ): ManagedFieldsEntry[] {
   const starting = startingManagedFields(oldObj, newObj, options.subresource);
-  const before = oldObj ? withoutManagedFields(oldObj) : {};
-  const after = withoutManagedFields(newObj);
+  const before = oldObj ? viewWithoutManagedFields(oldObj) : {};
+  const after = viewWithoutManagedFields(newObj);
   const comparison = filterComparison(
     compareValues(before, after, options.schema, options.resolver),
     resetFieldsFor(options),
@@ -283,6 +283,16 @@ function startingManagedFields(
 function withoutManagedFields(object: KubeObject): JsonObject {
   const copy = cloneJson(object as unknown as JsonObject);
   if (isJsonObject(copy.metadata)) delete copy.metadata.managedFields;
+  return copy;
+}
+
+/** The object without managedFields, only to compare: two shallow copies, not a deep clone per write. */
+function viewWithoutManagedFields(object: KubeObject): JsonObject {
+  const copy = { ...(object as unknown as JsonObject) };
+  if (isJsonObject(copy.metadata)) {
+    const { managedFields: _dropped, ...metadata } = copy.metadata;
+    copy.metadata = metadata;
+  }
   return copy;
 }
 
