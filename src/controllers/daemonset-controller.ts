@@ -165,11 +165,12 @@ function splitPods(
 const FAILED_POD_BACKOFF_MS = { base: 1000, max: 5 * 60_000 };
 
 export class DaemonSetController {
-  // A sync walks every node: at thousands of devices, rest 5× its duration (at most 1 s) between syncs
-  // of one DaemonSet, so pod status churn cannot keep the hub busy re-syncing.
+  // A sync walks every node: at thousands of devices, rest 20× its duration (at most 2 s) between syncs
+  // of one DaemonSet, so pod status churn cannot keep the hub busy re-syncing (ten DaemonSets syncing
+  // back to back at 10,000 nodes would otherwise take all of it).
   private readonly queue = new WorkQueue((key) => this.sync(key), {
     workers: 4,
-    restAfter: (ms) => Math.min(1000, 5 * ms),
+    restAfter: (ms) => Math.min(2000, 20 * ms),
   });
   private readonly events: EventRecorder;
   private readonly dsType: ResourceType;
@@ -255,9 +256,19 @@ export class DaemonSetController {
     if (!ds.metadata.deletionTimestamp) {
       await this.manage(ds, nodes, hash);
       const strategy = ds.spec?.updateStrategy?.type ?? 'RollingUpdate';
-      if (strategy === 'RollingUpdate') await this.rollingUpdate(ds, nodes, hash);
+      // Nothing to roll while every pod runs the current template: skip the walk over every node.
+      if (strategy === 'RollingUpdate' && this.hasOutdatedPods(ds, hash))
+        await this.rollingUpdate(ds, nodes, hash);
     }
     await this.updateStatus(ds, nodes, hash);
+  }
+
+  private hasOutdatedPods(ds: KubeObject, hash: string): boolean {
+    for (const pod of this.ownedPods(ds)) {
+      if (!pod.metadata.deletionTimestamp && pod.metadata.labels?.[CONTROLLER_REVISION_HASH] !== hash)
+        return true;
+    }
+    return false;
   }
 
   private ownedPods(ds: KubeObject): Iterable<KubeObject> {

@@ -61,7 +61,7 @@ export function selectPinnedCa(chain: X509Certificate[], pin: string): string {
 }
 
 /** Connects once without verification and returns the chain the hub presents (leaf first). */
-export function fetchPresentedChain(server: string, timeoutMs = 5_000): Promise<X509Certificate[]> {
+export function fetchPresentedChain(server: string, timeoutMs = 15_000): Promise<X509Certificate[]> {
   const url = new URL(server);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(url.port || 443);
