@@ -100,9 +100,17 @@ export class Connection {
     try {
       await this.options.connect();
       const started = Date.now();
-      const rtt = await this.options.lease.renew();
-      this.renewals++;
-      this.options.link.recordSuccess(rtt);
+      try {
+        const rtt = await this.options.lease.renew();
+        this.renewals++;
+        this.options.link.recordSuccess(rtt);
+      } catch (err) {
+        if (isTransportError(err)) throw err;
+        // The registration just went through, so the link works; a slow or failing renewal is retried
+        // at the next interval like any other.
+        this.options.link.recordFailure();
+        this.note(`lease renewal failed: ${(err as Error).message}`);
+      }
       const downFor = this.current === 'offline' ? Date.now() - this.changedAt : undefined;
       this.setState('online');
       this.lastError = '';
