@@ -203,4 +203,11 @@ test("a hub stall is not the devices' fault: after it, each device gets a full l
   assert.equal(ready('bus-1'), 'True', 'its renewal after the stall keeps it in range');
   // Silent from here on, it does go out of range after its lease, as any device.
   await until('out of range after a full lease of real silence', () => ready('bus-1') === 'Unknown');
+  // Another stall does not bring an out-of-range device back: only a renewal does.
+  const until15 = Date.now() + 1500;
+  while (Date.now() < until15) {
+    /* busy */
+  }
+  await sleep(600);
+  assert.equal(ready('bus-1'), 'Unknown', 'still out of range after a stall without a renewal');
 });

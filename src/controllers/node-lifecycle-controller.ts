@@ -115,7 +115,8 @@ export class NodeLifecycleController {
     const node = entry.object;
     const lease = this.objects.find(this.type('coordination.k8s.io', 'leases'), 'kube-node-lease', name);
     const now = Date.now();
-    const silentFor = silenceSeconds(node, lease, now, this.listeningSince);
+    // The stall allowance keeps devices in range; it never brings back one already out of range.
+    const silentFor = silenceSeconds(node, lease, now, inRange(node) ? this.listeningSince : Number.NaN);
     const grace = this.opts.graceSeconds ?? Number(lease?.spec?.leaseDurationSeconds ?? 40);
     const outOfRange = silentFor > grace;
 
