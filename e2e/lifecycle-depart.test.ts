@@ -224,7 +224,10 @@ test('depart: cordoned, relocatable pods move before the link goes, fleet pods s
   });
   assert.equal(node.metadata.annotations?.['minato.dev/departing'], undefined);
   assert.equal(node.metadata.annotations?.['minato.dev/cordoned-by'], undefined);
-  // Returning again by hand is harmless: nothing left to undo.
+  // Returning again by hand is harmless: nothing left to undo. The hub can see the device back (its
+  // registration went through) a moment before the agent has finished reconnecting; it takes the
+  // call once it is online.
+  await eventually('the agent online again', async () => (await device.status()).connected === true, 40_000);
   const back = await device.fetch(`${device.localApi}/return`, 'POST');
   assert.equal(back.status, 200, back.body);
   // It takes new pods again.
