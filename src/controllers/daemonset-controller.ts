@@ -10,6 +10,7 @@
  * `controller-revision-hash` label.
  */
 import type { KubeObject } from '../api/types.js';
+import { getOrCreate } from '../common/maps.js';
 import type { ObjectService } from '../hub/objects/object-service.js';
 import type { ResourceType } from '../hub/registry/resource-type.js';
 import { deepEqual } from '../hub/schema/validate.js';
@@ -74,12 +75,7 @@ const placements = new WeakMap<KubeObject, WeakMap<KubeObject, Placement>>();
  */
 function templatePodOf(ds: KubeObject): KubeObject {
   if (!Object.isFrozen(ds)) return daemonPodFor(ds);
-  let pod = templatePods.get(ds);
-  if (!pod) {
-    pod = daemonPodFor(ds);
-    templatePods.set(ds, pod);
-  }
-  return pod;
+  return getOrCreate(templatePods, ds, () => daemonPodFor(ds));
 }
 
 /**
@@ -88,17 +84,8 @@ function templatePodOf(ds: KubeObject): KubeObject {
  */
 export function nodeShouldRunDaemonPod(node: KubeObject, ds: KubeObject): Placement {
   if (!Object.isFrozen(node) || !Object.isFrozen(ds)) return placementOf(node, ds);
-  let byDs = placements.get(node);
-  if (!byDs) {
-    byDs = new WeakMap();
-    placements.set(node, byDs);
-  }
-  let placement = byDs.get(ds);
-  if (!placement) {
-    placement = placementOf(node, ds);
-    byDs.set(ds, placement);
-  }
-  return placement;
+  const byDs = getOrCreate(placements, node, () => new WeakMap<KubeObject, Placement>());
+  return getOrCreate(byDs, ds, () => placementOf(node, ds));
 }
 
 function placementOf(node: KubeObject, ds: KubeObject): Placement {

@@ -5,6 +5,7 @@
  * objects are the store's frozen ones; nothing is copied.
  */
 import type { KubeObject } from '../api/types.js';
+import { getOrCreate } from '../common/maps.js';
 import { controllerRef } from './workload-util.js';
 
 export class OwnedPodIndex {
@@ -20,11 +21,11 @@ export class OwnedPodIndex {
     if (type === 'DELETED') return;
     const owner = controllerRef(pod)?.uid;
     if (owner) {
-      bucket(this.byOwner, owner).set(key, pod);
+      getOrCreate(this.byOwner, owner, () => new Map<string, KubeObject>()).set(key, pod);
       this.filedUnder.set(key, { owner });
     } else {
       const namespace = pod.metadata.namespace ?? '';
-      bucket(this.orphansByNamespace, namespace).set(key, pod);
+      getOrCreate(this.orphansByNamespace, namespace, () => new Map<string, KubeObject>()).set(key, pod);
       this.filedUnder.set(key, { namespace });
     }
   }
@@ -49,13 +50,4 @@ export class OwnedPodIndex {
     pods?.delete(key);
     if (pods?.size === 0) map.delete(name);
   }
-}
-
-function bucket(map: Map<string, Map<string, KubeObject>>, name: string): Map<string, KubeObject> {
-  let pods = map.get(name);
-  if (!pods) {
-    pods = new Map();
-    map.set(name, pods);
-  }
-  return pods;
 }
