@@ -17,6 +17,7 @@ import { certificateLifetimeMs, renewalTime, renewCertificate } from './join/rot
 import { Connection } from './link/connection.js';
 import { LeaseRenewer } from './link/lease.js';
 import { LinkQuality } from './link/link-quality.js';
+import { watchNetwork } from './link/network-watch.js';
 import { startLocalApi } from './local-api.js';
 import { type LogOptions, logPaths, readContainerLogs } from './logs/container-logs.js';
 import { Departure } from './node/departure.js';
@@ -48,6 +49,11 @@ export interface AgentOptions {
   nodeIP?: string;
   /** Open the log tunnel to the hub. Default true. */
   tunnel?: boolean;
+  /**
+   * Watch the device's interfaces and retry the hub at once when they change. Default true; the
+   * simulator turns it off (its devices share one host) and calls `networkChanged` instead.
+   */
+  watchNetwork?: boolean;
   log?: (line: string) => void;
   /** Test and tuning knobs. */
   restartBackoff?: BackoffOptions;
@@ -104,6 +110,8 @@ export interface RunningAgent {
    * its position. A 503 ApiError while the hub is out of reach.
    */
   annotateNode(annotations: Record<string, string | null>): Promise<void>;
+  /** The device's network changed (e.g. the radio is back in coverage): retry the hub now if offline. */
+  networkChanged(): void;
   /** Stops containers (state is kept, so the next start resumes them) and closes every connection. */
   stop(): Promise<void>;
   /** Resolves when the agent has stopped. */
@@ -525,6 +533,8 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
   }
 
   connection.start();
+  const stopNetworkWatch =
+    options.watchNetwork === false ? undefined : watchNetwork(() => connection.retryNow());
 
   let stopping: Promise<void> | undefined;
   let resolveStopped: () => void = () => {};
@@ -544,9 +554,11 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
       needOnline();
       await registrar.patch({ metadata: { annotations } });
     },
+    networkChanged: () => connection.retryNow(),
     stopped,
     stop() {
       stopping ??= (async () => {
+        stopNetworkWatch?.();
         await connection.stop();
         await podWatcher.stop();
         await config.stop();

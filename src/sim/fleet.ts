@@ -175,16 +175,19 @@ export class Fleet {
 
   private shape(d: SimDevice): void {
     const l = d.world.link;
+    const cameBack = l.up && !d.link.shape.up;
     if (this.config.linkShaping === false) {
       if (d.link.shape.up !== l.up) d.link.set({ ...PERFECT_LINK, up: l.up });
-      return;
+    } else {
+      d.link.set({
+        up: l.up,
+        latencyMs: l.latencyMs,
+        loss: l.loss,
+        bandwidthBytesPerSecond: l.bandwidthBytesPerSecond,
+      });
     }
-    d.link.set({
-      up: l.up,
-      latencyMs: l.latencyMs,
-      loss: l.loss,
-      bandwidthBytesPerSecond: l.bandwidthBytesPerSecond,
-    });
+    // A real modem reports coverage to its device; the agent then retries at once.
+    if (cameBack) d.agent?.networkChanged();
   }
 
   private maybeStart(d: SimDevice, now: number): void {
@@ -219,6 +222,7 @@ export class Fleet {
         localApi: c.agent.localApi ? `${d.address}:10250` : 'off',
         nodeIP: d.address,
         tunnel: c.agent.tunnel,
+        watchNetwork: false,
         runtimes: { wasm: d.runtime },
         log: (line) => this.log(d, line),
         observer: {

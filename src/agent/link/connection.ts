@@ -33,7 +33,8 @@ export class Connection {
   private current: LinkState = 'connecting';
   private changedAt = Date.now();
   private running = false;
-  private readonly abort = new AbortController();
+  /** Ends the current wait early (`stop`, or a network change); replaced after each use. */
+  private wake = new AbortController();
   private loop: Promise<void> | undefined;
   private lastError = '';
   private renewals = 0;
@@ -62,9 +63,20 @@ export class Connection {
     this.loop = this.run();
   }
 
+  /**
+   * The device's network changed (an interface came up, a new cell, the radio back in coverage):
+   * while not online, retry now from the first backoff window instead of waiting out a window that
+   * grew while the hub was out of reach. A no-op while online.
+   */
+  retryNow(): void {
+    if (!this.running || this.current === 'online') return;
+    this.options.backoff.reset();
+    this.wake.abort();
+  }
+
   async stop(): Promise<void> {
     this.running = false;
-    this.abort.abort();
+    this.wake.abort();
     await this.loop;
   }
 
@@ -73,7 +85,7 @@ export class Connection {
     while (this.running) {
       if (this.current !== 'online') {
         const wait = await this.tryConnect();
-        if (wait > 0) await sleep(wait, this.abort.signal);
+        if (wait > 0) await this.pause(wait);
         continue;
       }
       const started = Date.now();
@@ -86,12 +98,12 @@ export class Connection {
         this.options.link.recordFailure();
         if (isTransportError(err)) {
           this.goOffline(err.message);
-          await sleep(backoff.next(), this.abort.signal);
+          await this.pause(backoff.next());
           continue;
         }
         this.note(`lease renewal failed: ${(err as Error).message}`);
       }
-      await sleep(Math.max(0, intervalMs - (Date.now() - started)), this.abort.signal);
+      await this.pause(Math.max(0, intervalMs - (Date.now() - started)));
     }
   }
 
@@ -127,6 +139,15 @@ export class Connection {
       if (this.current === 'connecting' && isTransportError(err)) this.setState('offline');
       return this.options.backoff.next();
     }
+  }
+
+  /** Waits before the next step; `stop` or `retryNow` ends the wait early, even one not begun yet. */
+  private async pause(ms: number): Promise<void> {
+    if (this.wake.signal.aborted) {
+      if (this.running) this.wake = new AbortController();
+      return;
+    }
+    await sleep(ms, this.wake.signal);
   }
 
   private goOffline(reason: string): void {
