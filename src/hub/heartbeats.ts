@@ -4,8 +4,10 @@
  * resourceVersion bump, same watch event), without the per-request cost of HTTP, JSON bodies,
  * authorization and the audit log (Kubernetes' own audit policies leave node lease updates out too).
  * Renewals are gathered for a few milliseconds and written in one event-loop turn, so they share one
- * group commit (one fsync) instead of paying one each: at thousands of devices the fsyncs, not the
- * writes, are the cost. The answer goes back once the write is durable.
+ * group commit instead of paying one each. They are soft writes: committed (safe from a hub crash)
+ * before the answer goes back, but forced to disk at most once a second, since at thousands of
+ * devices the fsyncs, not the writes, were the cost, and a renewal lost to a power cut is renewed
+ * again by the device (the lifecycle controller forgives silence from before the hub's start).
  */
 import { isApiError } from '../api/errors.js';
 import { HEARTBEAT_NO_LEASE } from '../tunnel/frames.js';
@@ -35,6 +37,7 @@ export function createHeartbeatWriter(
       await objects.commitUpdate(leases, current, next, {
         user: { name: `system:node:${node}`, groups: ['system:nodes', 'system:authenticated'] },
         skipManagedFields: true,
+        soft: true,
       });
       return '';
     } catch (err) {

@@ -143,3 +143,50 @@ test('writes in one turn share one commit and all resolve', async () => {
   );
   await store.close();
 });
+
+test(
+  'soft writes commit at once, reach the disk with the next durable write or within a second, and survive a reopen',
+  withDir(async (dir) => {
+    const path = join(dir, 'state.db');
+    const store = new SqliteStore({ path });
+    const key = '/coordination.k8s.io/leases/kube-node-lease/car-1';
+    let entry = await store.create(key, cm('car-1'));
+    for (let i = 0; i < 3; i++)
+      entry = await store.update(key, cm('car-1', { renew: String(i) }), entry.rev, { soft: true });
+    assert.equal(store.unsyncedSoftWrites, 3, 'three soft commits wait for a sync');
+    await store.create('/core/configmaps/default/durable', cm('durable'));
+    assert.equal(store.unsyncedSoftWrites, 0, 'a durable commit synced them');
+    entry = await store.update(key, cm('car-1', { renew: 'last' }), entry.rev, { soft: true });
+    assert.equal(store.unsyncedSoftWrites, 1);
+    await new Promise((r) => setTimeout(r, 1_200));
+    assert.equal(store.unsyncedSoftWrites, 0, 'the sync timer caught the quiet soft write');
+    await store.close();
+
+    const reopened = new SqliteStore({ path });
+    assert.deepEqual(reopened.get(key)?.object.data, { renew: 'last' });
+    assert.equal(reopened.revision, entry.rev, 'a clean stop leaves no revision gap');
+    await reopened.close();
+  }),
+);
+
+test(
+  'after an unclean stop the next revision skips every one a lost soft write could have had',
+  withDir(async (dir) => {
+    const path = join(dir, 'state.db');
+    const crashed = new SqliteStore({ path });
+    const key = '/coordination.k8s.io/leases/kube-node-lease/car-1';
+    const created = await crashed.create(key, cm('car-1'));
+    const renewed = await crashed.update(key, cm('car-1', { renew: '1' }), created.rev, { soft: true });
+    // No close(): as if the hub process had been killed (its connection is simply abandoned).
+    const reopened = new SqliteStore({ path });
+    assert.deepEqual(
+      reopened.get(key)?.object.data,
+      { renew: '1' },
+      'a committed soft write survives a crash',
+    );
+    assert.ok(reopened.revision > renewed.rev + 100_000, `revision ${reopened.revision} jumped past the gap`);
+    const next = await reopened.create('/core/configmaps/default/after', cm('after'));
+    assert.equal(next.rev, reopened.revision);
+    await reopened.close();
+  }),
+);

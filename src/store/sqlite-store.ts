@@ -12,6 +12,7 @@ import {
   StoreError,
   type StoreEvent,
   type Unsubscribe,
+  type UpdateOptions,
   type WatchRoute,
 } from './store.js';
 import { WatchHub } from './watch-hub.js';
@@ -32,8 +33,14 @@ export interface SqliteStoreOptions {
 const EVENT_CODES: Record<EventType, number> = { ADDED: 0, MODIFIED: 1, DELETED: 2 };
 const EVENT_TYPES: EventType[] = ['ADDED', 'MODIFIED', 'DELETED'];
 
+/** Soft writes wait at most this long for an fsync (a durable commit, or the sync timer). */
+const SOFT_SYNC_MS = 1_000;
+/** And at most this many of them; so an unclean stop can have lost at most this many revisions. */
+const MAX_SOFT_UNSYNCED = 100_000;
+
 interface PendingWrite {
   event: StoreEvent;
+  soft: boolean;
   resolve: (entry: Entry) => void;
   reject: (err: unknown) => void;
 }
@@ -56,6 +63,11 @@ export class SqliteStore implements Store {
   private readonly watchers = new WatchHub();
   private pending: PendingWrite[] = [];
   private flushScheduled = false;
+  /** Soft writes committed since the last fsync, and when that fsync was. */
+  private softUnsynced = 0;
+  private lastSyncAt = Date.now();
+  private syncTimer: NodeJS.Timeout | undefined;
+  private synchronous: 'FULL' | 'NORMAL' = 'FULL';
   private rev = 0;
   private compacted = 0;
   private closed = false;
@@ -80,7 +92,9 @@ export class SqliteStore implements Store {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
-    // FULL: a commit is on disk before the write is acknowledged, so it survives power loss, not just kill -9.
+    // FULL: a commit is on disk before the write is acknowledged, so it survives power loss, not just
+    // kill -9. Batches of soft writes only (heartbeats) commit with NORMAL: in WAL mode that is still
+    // safe from a process crash, and the next FULL commit puts them on disk in order.
     this.db.pragma('synchronous = FULL');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, rev INTEGER NOT NULL, create_rev INTEGER NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
@@ -109,6 +123,11 @@ export class SqliteStore implements Store {
 
   get compactedRevision(): number {
     return this.compacted;
+  }
+
+  /** Soft writes committed but not yet forced to disk. */
+  get unsyncedSoftWrites(): number {
+    return this.softUnsynced;
   }
 
   get watcherCount(): number {
@@ -141,14 +160,14 @@ export class SqliteStore implements Store {
     return this.apply({ type: 'ADDED', rev, entry, previous: undefined });
   }
 
-  update(key: string, object: KubeObject, expectedRev?: number): Promise<Entry> {
+  update(key: string, object: KubeObject, expectedRev?: number, options?: UpdateOptions): Promise<Entry> {
     const previous = this.objects.get(key);
     if (!previous) return Promise.reject(new StoreError('NotFound', key));
     if (expectedRev !== undefined && expectedRev !== previous.rev)
       return Promise.reject(new StoreError('Conflict', key));
     const rev = ++this.rev;
     const entry = makeEntry(key, rev, previous.createRev, object);
-    return this.apply({ type: 'MODIFIED', rev, entry, previous });
+    return this.apply({ type: 'MODIFIED', rev, entry, previous }, options?.soft === true);
   }
 
   delete(key: string, expectedRev?: number): Promise<Entry> {
@@ -210,6 +229,10 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.flush();
     this.closed = true;
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    // A clean stop: everything is on disk, so the next start needs no revision gap.
+    this.setSynchronous('FULL');
+    this.stmts.setMeta.run('clean', 1);
     this.db.close();
   }
 
@@ -217,11 +240,11 @@ export class SqliteStore implements Store {
     return this.pending.length > 0 ? this.pending[0]!.event.rev - 1 : this.rev;
   }
 
-  private apply(event: StoreEvent): Promise<Entry> {
+  private apply(event: StoreEvent, soft = false): Promise<Entry> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     this.applyToMemory(event);
     return new Promise((resolve, reject) => {
-      this.pending.push({ event, resolve, reject });
+      this.pending.push({ event, soft, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -229,13 +252,22 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** Group commit: one transaction (one fsync) for every write queued in this turn of the event loop. */
+  /**
+   * Group commit: one transaction (one fsync) for every write queued in this turn of the event loop.
+   * A batch of soft writes only skips the fsync while the last one is recent and few are waiting.
+   */
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
+    const now = Date.now();
+    const soft =
+      batch.every((w) => w.soft) &&
+      now - this.lastSyncAt < SOFT_SYNC_MS &&
+      this.softUnsynced + batch.length <= MAX_SOFT_UNSYNCED;
     try {
+      this.setSynchronous(soft ? 'NORMAL' : 'FULL');
       this.db.transaction(() => {
         for (const { event } of batch) this.persist(event);
         this.stmts.setMeta.run('revision', batch[batch.length - 1]!.event.rev);
@@ -246,7 +278,10 @@ export class SqliteStore implements Store {
       console.error('store: commit failed, stopping to protect data:', err);
       process.exit(70);
     }
-    const now = Date.now();
+    if (soft) {
+      this.softUnsynced += batch.length;
+      this.syncTimer ??= setTimeout(() => this.syncSoftWrites(), SOFT_SYNC_MS).unref();
+    } else this.synced(now);
     for (const write of batch) {
       this.history.push({ event: write.event, at: now });
       this.watchers.publish(write.event);
@@ -256,6 +291,28 @@ export class SqliteStore implements Store {
     // With slack, so compaction (its own transaction and fsync) runs once per many commits, not every one.
     const slack = Math.max(1, Math.floor(this.opts.maxHistoryEvents / 10));
     if (this.history.length > this.opts.maxHistoryEvents + slack) this.compactByPolicy(now);
+  }
+
+  private setSynchronous(mode: 'FULL' | 'NORMAL'): void {
+    if (this.synchronous === mode) return;
+    this.db.pragma(`synchronous = ${mode}`);
+    this.synchronous = mode;
+  }
+
+  private synced(now: number): void {
+    this.softUnsynced = 0;
+    this.lastSyncAt = now;
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+  }
+
+  /** Soft writes went quiet before a durable commit came along: put them on disk now. */
+  private syncSoftWrites(): void {
+    this.syncTimer = undefined;
+    if (this.closed || this.softUnsynced === 0) return;
+    this.setSynchronous('FULL');
+    this.stmts.setMeta.run('revision', this.committedRevision);
+    this.synced(Date.now());
   }
 
   private persist(event: StoreEvent): void {
@@ -388,7 +445,14 @@ export class SqliteStore implements Store {
       this.history.push({ event: { type, rev: row.rev, entry, previous }, at: loadedAt });
       if (row.rev > maxRev) maxRev = row.rev;
     }
-    this.rev = maxRev;
+    // After an unclean stop (kill -9, power cut) the last soft writes may be gone while clients saw
+    // their revisions; skip past every revision they could have had so none is handed out twice.
+    const unclean = meta.get('clean') === 0;
+    this.rev = unclean ? maxRev + MAX_SOFT_UNSYNCED + 1 : maxRev;
+    this.db.transaction(() => {
+      this.stmts.setMeta.run('revision', this.rev);
+      this.stmts.setMeta.run('clean', 0);
+    })();
   }
 }
 

@@ -41,6 +41,16 @@ export interface ListResult {
   readonly entries: Entry[];
 }
 
+export interface UpdateOptions {
+  /**
+   * Soft state (a heartbeat): committed and visible at once and kept if the hub process dies, but
+   * the store may wait up to a second before forcing it to disk, so a power cut can lose the last
+   * second of soft writes (never a durable one, and never out of order). A store without that
+   * distinction treats every write as durable.
+   */
+  soft?: boolean;
+}
+
 export interface Store {
   /** The newest revision the store has handed out. */
   readonly revision: number;
@@ -55,7 +65,7 @@ export interface Store {
   /** Fails with AlreadyExists when the key is taken. */
   create(key: string, object: KubeObject): Promise<Entry>;
   /** Replaces the object; fails with Conflict when `expectedRev` is given and stale, NotFound when absent. */
-  update(key: string, object: KubeObject, expectedRev?: number): Promise<Entry>;
+  update(key: string, object: KubeObject, expectedRev?: number, options?: UpdateOptions): Promise<Entry>;
   /** Removes the object; fails with Conflict when `expectedRev` is given and stale. */
   delete(key: string, expectedRev?: number): Promise<Entry>;
   /**

@@ -324,7 +324,12 @@ export class ObjectService {
     type: ResourceType,
     current: Entry,
     next: KubeObject,
-    options: WriteOptions & { subresource?: string; skipManagedFields?: boolean },
+    options: WriteOptions & {
+      subresource?: string;
+      skipManagedFields?: boolean;
+      /** Soft state (a heartbeat): see the store's UpdateOptions. */
+      soft?: boolean;
+    },
   ): Promise<WriteResult> {
     const old = current.object;
     const strategy = this.hooks.strategy(type);
@@ -380,7 +385,7 @@ export class ObjectService {
       return { object: old, warnings: [] };
     }
     try {
-      const entry = await this.store.update(current.key, next, current.rev);
+      const entry = await this.store.update(current.key, next, current.rev, { soft: options.soft });
       this.hooks.afterWrite?.(type, 'MODIFIED', entry.object);
       return { object: entry.object, warnings: [] };
     } catch (err) {
