@@ -40,6 +40,7 @@ import { Discovery } from './discovery.js';
 import { createHeartbeatWriter } from './heartbeats.js';
 import { ResourceHandler } from './http/resource-handler.js';
 import { createChannelServer, createFrontDoor, type FrontDoorDeps, userOf } from './http/server.js';
+import { JoinAdmission, type JoinAdmissionOptions, LoopLagMonitor } from './join-admission.js';
 import type { ObjectService } from './objects/object-service.js';
 import { PatchService } from './objects/patch-service.js';
 import { OpenApiService } from './openapi-service.js';
@@ -71,6 +72,8 @@ export interface HubOptions {
   nodeCertificateSeconds?: number;
   /** Watch history kept for resumption, in events; older resourceVersions get 410 Expired. */
   watchHistory?: number;
+  /** When new devices are told to come back later (429) because the hub is overloaded. */
+  joinAdmission?: JoinAdmissionOptions;
 }
 
 export interface RunningHub {
@@ -119,6 +122,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   for (const c of controllers) c.start();
   const compaction = setInterval(() => store.compactByPolicy(), 30_000);
   compaction.unref();
+  const loopLag = new LoopLagMonitor().start();
+  const joinAdmission = new JoinAdmission(loopLag, options.joinAdmission);
 
   let listeningPort = options.port;
   const discovery = new Discovery(registry, () => `${options.host ?? '127.0.0.1'}:${listeningPort}`);
@@ -189,6 +194,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       if (!dashboard.authorizesItself(method, url)) authorizer.authorize(user, method, url);
     },
     onRequest: (req, res, user) => audit.observe(req, res, user, () => bodyOf(req)),
+    admit: (user, method, path) => joinAdmission.admit(user, method, path),
     isReady: () => true,
     tunnels,
     registry: registryApi,
@@ -226,6 +232,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     },
     async stop() {
       clearInterval(compaction);
+      loopLag.stop();
       clearInterval(certificateCheck);
       for (const c of controllers) c.stop();
       tunnels.closeAll();

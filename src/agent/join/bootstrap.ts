@@ -79,16 +79,34 @@ export async function requestNodeCertificate(
       usages: ['digital signature', 'client auth'],
     },
   };
-  let created: KubeObject;
-  try {
-    created = await client.create(CSR_PATH, body);
-  } catch (err) {
-    throw explain(err, 'submitting the certificate signing request');
-  }
+  const created = await submitWhenAdmitted(client, body, log);
   const name = created.metadata.name!;
   log(`join: submitted CertificateSigningRequest ${name}; waiting for the hub to issue the certificate`);
   const certificate = await waitForCertificate(client, name, created, options);
   return { certPem: certificate, keyPem };
+}
+
+/**
+ * Submits the CSR; while the hub answers 429 (too busy to take new devices) waits what it asks, with
+ * jitter so a crowd of devices spreads out, and tries again. It never gives up on a busy hub: the
+ * device keeps its place in line and says so.
+ */
+async function submitWhenAdmitted(
+  client: KubeClient,
+  body: object,
+  log: (line: string) => void,
+): Promise<KubeObject> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.create(CSR_PATH, body);
+    } catch (err) {
+      if (!isApiError(err) || err.code !== 429)
+        throw explain(err, 'submitting the certificate signing request');
+      const seconds = (err.details?.retryAfterSeconds ?? 5) * (0.5 + Math.random());
+      log(`join: ${err.message} (attempt ${attempt}); submitting again in ${seconds.toFixed(1)} s`);
+      await sleep(seconds * 1000);
+    }
+  }
 }
 
 async function waitForCertificate(

@@ -35,6 +35,8 @@ export interface FrontDoorDeps {
   authenticate(req: IncomingMessage): UserInfo | undefined;
   /** Throws 403 when the user may not make this request. */
   authorize(user: UserInfo, method: string, url: URL): void;
+  /** Throws 429 when the hub sheds this request for now (e.g. a new device's join while overloaded). */
+  admit?(user: UserInfo, method: string, path: string): void;
   isReady(): boolean;
   /** Devices' reverse tunnels (the agent dials in; the hub sends requests down). */
   tunnels: TunnelServer;
@@ -183,6 +185,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: FrontDoor
   } else {
     users.set(req, user);
     deps.authorize(user, req.method ?? 'GET', url);
+    deps.admit?.(user, req.method ?? 'GET', path);
   }
   if (deps.extraRoutes && (await deps.extraRoutes(req, res, url))) return;
 

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isApiError } from '../api/errors.js';
+import { JoinAdmission, LoopLagMonitor } from './join-admission.js';
+
+const CSRS = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
+const bootstrapper = {
+  name: 'system:bootstrap:abcdef',
+  groups: ['system:bootstrappers', 'system:authenticated'],
+};
+const device = { name: 'system:node:car-1', groups: ['system:nodes', 'system:authenticated'] };
+const admin = { name: 'admin', groups: ['system:masters', 'system:authenticated'] };
+
+test('while the loop lags, only a new device submitting its CSR is told to come back (429 + Retry-After)', () => {
+  const lag = { lagMs: 250 };
+  const admission = new JoinAdmission(lag, { maxLagMs: 100, retryAfterSeconds: 7 });
+  assert.throws(
+    () => admission.admit(bootstrapper, 'POST', CSRS),
+    (err) =>
+      isApiError(err) &&
+      err.code === 429 &&
+      err.details?.retryAfterSeconds === 7 &&
+      /the hub is busy \(its event loop runs 250 ms late\)/.test(err.message),
+  );
+  assert.equal(admission.refusals, 1);
+  // Everything else goes through: a joining device polling its CSR, devices, people.
+  admission.admit(bootstrapper, 'GET', `${CSRS}/node-csr-abcde`);
+  admission.admit(device, 'POST', CSRS);
+  admission.admit(admin, 'POST', CSRS);
+  admission.admit(device, 'PATCH', '/api/v1/nodes/car-1/status');
+  lag.lagMs = 40;
+  admission.admit(bootstrapper, 'POST', CSRS);
+  assert.equal(admission.refusals, 1, 'a calm hub takes joins again');
+});
+
+test('the lag monitor sees a blocked event loop and calms down after it', async () => {
+  const monitor = new LoopLagMonitor(10).start();
+  try {
+    await new Promise((r) => setTimeout(r, 50));
+    const spinUntil = performance.now() + 300;
+    while (performance.now() < spinUntil) {
+      // a synchronous stall, like a long commit
+    }
+    await new Promise((r) => setTimeout(r, 30));
+    assert.ok(monitor.lagMs > 150, `a 300 ms stall shows (${monitor.lagMs.toFixed(0)} ms)`);
+    await new Promise((r) => setTimeout(r, 800));
+    assert.ok(monitor.lagMs < 50, `and fades once the loop is free (${monitor.lagMs.toFixed(0)} ms)`);
+  } finally {
+    monitor.stop();
+  }
+});
