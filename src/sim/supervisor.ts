@@ -5,18 +5,26 @@
  * are merged here; `stop` ends exactly the processes started here, by PID.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Fleet } from './fleet.js';
 import type { ChildMessage, FleetConfig, FleetEvent, FleetReport, ParentMessage } from './protocol.js';
 import { devicesOf, loadScenario, type Scenario } from './scenario.js';
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
+const FLEET_NICENESS = 10;
 
 export interface SimOptions extends Omit<FleetConfig, 'devices' | 'worker' | 'startedAt'> {
   /** Fleet processes to fork; 0 runs every device in this process. */
   processes: number;
   /** Node flags for the fleet processes (e.g. --cpu-prof). */
   execArgv?: string[];
+  /**
+   * Scheduling priority (nice) of the fleet processes. Default 10: real devices bring their own CPUs,
+   * so on a machine shared with the hub the simulated fleet yields the CPU to the hub rather than
+   * slowing it down by taking an equal share per process.
+   */
+  niceness?: number;
   onReport?(report: FleetReport, status: SimStatus): void;
   /** A fleet process ended before it was asked to. */
   onWorkerExit?(worker: number, code: number | null, signal: NodeJS.Signals | null): void;
@@ -111,6 +119,13 @@ export async function startSim(options: SimOptions): Promise<RunningSim> {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       execArgv: execArgv ?? [],
     });
+    if (child.pid !== undefined) {
+      try {
+        setPriority(child.pid, options.niceness ?? FLEET_NICENESS);
+      } catch {
+        // Not permitted here (e.g. a container without the capability): run at normal priority.
+      }
+    }
     const entry = {
       child,
       stopping: false,
