@@ -1,7 +1,10 @@
 /**
  * Records core/v1 Events about objects, as client-go's event recorder: one Event per distinct
  * (object, type, reason, message, component), repeated occurrences raise its count and
- * lastTimestamp instead of creating new Events. Recording never fails the caller.
+ * lastTimestamp instead of creating new Events. And like client-go's spam filter, each involved
+ * object gets a burst of 25 events, then one per 5 minutes: a DaemonSet rolling out to thousands of
+ * devices would otherwise write an Event per pod it creates and deletes, doubling the hub's writes
+ * exactly when it is busiest. Recording never fails the caller.
  */
 import type { KubeObject } from '../api/types.js';
 import { nowTimestamp } from '../hub/objects/object-meta.js';
@@ -12,6 +15,9 @@ export type EventType = 'Normal' | 'Warning';
 
 /** Occurrences remembered for deduplication; the oldest are forgotten first. */
 const MAX_REMEMBERED = 4096;
+/** client-go's EventSourceObjectSpamFilter defaults: a burst of 25, then one every 300 s. */
+const SPAM_BURST = 25;
+const SPAM_REFILL_MS = 300_000;
 
 export class EventRecorder {
   private readonly eventType: ResourceType;
@@ -20,6 +26,9 @@ export class EventRecorder {
   /** Writes per dedupe key run one after another, so a burst counts up instead of racing. */
   private readonly chains = new Map<string, Promise<void>>();
   private closed = false;
+  /** Involved object → its spam-filter bucket; the oldest are forgotten first. */
+  private readonly budgets = new Map<string, { tokens: number; at: number }>();
+  private dropped = 0;
 
   constructor(
     private readonly objects: ObjectService,
@@ -39,6 +48,10 @@ export class EventRecorder {
       apiVersion: object.apiVersion,
       resourceVersion: object.metadata.resourceVersion,
     };
+    if (!this.allow(`${involved.kind}/${involved.namespace}/${involved.name}/${involved.uid}`)) {
+      this.dropped++;
+      return;
+    }
     const key = JSON.stringify([
       involved.kind,
       involved.namespace,
@@ -58,6 +71,24 @@ export class EventRecorder {
         if (this.chains.get(key) === next) this.chains.delete(key);
       });
     this.chains.set(key, next);
+  }
+
+  /** Events dropped by the spam filter so far. */
+  get droppedCount(): number {
+    return this.dropped;
+  }
+
+  /** The spam filter: a token bucket per involved object. */
+  private allow(object: string, now = Date.now()): boolean {
+    const bucket = this.budgets.get(object) ?? { tokens: SPAM_BURST, at: now };
+    bucket.tokens = Math.min(SPAM_BURST, bucket.tokens + (now - bucket.at) / SPAM_REFILL_MS);
+    bucket.at = now;
+    this.budgets.delete(object);
+    this.budgets.set(object, bucket);
+    if (this.budgets.size > MAX_REMEMBERED) this.budgets.delete(this.budgets.keys().next().value!);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
   }
 
   /** Waits for the events recorded so far to be written (tests, shutdown). */

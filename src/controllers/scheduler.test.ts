@@ -178,3 +178,18 @@ test('events are deduplicated by counting up', async () => {
   assert.ok(repeated.firstTimestamp && repeated.lastTimestamp);
   recorder.close();
 });
+
+test('one object gets a burst of 25 events, the rest are dropped (client-go spam filter)', async () => {
+  const recorder = new EventRecorder(h.objects, 'test-component');
+  const subject = (await h.objects.create(podType(), 'default', pod('chatty', { schedulerName: 'nobody' })))
+    .object;
+  const other = (await h.objects.create(podType(), 'default', pod('quiet', { schedulerName: 'nobody' })))
+    .object;
+  for (let i = 0; i < 40; i++) recorder.event(subject, 'Normal', 'Created', `pod ${i}`);
+  recorder.event(other, 'Normal', 'Created', 'pod 0');
+  await recorder.flush();
+  assert.equal(eventsFor('chatty', 'Created').length, 25);
+  assert.equal(eventsFor('quiet', 'Created').length, 1, 'another object has its own budget');
+  assert.equal(recorder.droppedCount, 15);
+  recorder.close();
+});
