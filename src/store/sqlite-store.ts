@@ -3,7 +3,9 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { expired } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
+import { type Committer, InlineCommitter, WorkerCommitter } from './committer.js';
 import type { ValueTransformer } from './encryption.js';
+import { type CommitRow, ensureSchema, SqliteWriter } from './sqlite-writer.js';
 import {
   type Entry,
   type EventType,
@@ -26,6 +28,8 @@ export interface SqliteStoreOptions {
   maxHistoryEvents?: number;
   /** Events younger than this are kept even above minHistoryEvents. */
   historyRetentionMs?: number;
+  /** Where commits run: "worker" (default for files) keeps SQLite and fsync off the event loop. */
+  commitThread?: 'worker' | 'main';
   /** Seals sensitive values (Secrets) before they reach the database file. */
   transformer?: ValueTransformer & { isStale(stored: string): boolean };
 }
@@ -62,25 +66,20 @@ export class SqliteStore implements Store {
   private readonly history: HistoryEvent[] = [];
   private readonly watchers = new WatchHub();
   private pending: PendingWrite[] = [];
+  /** The batch whose commit is running (one at a time: the next one gathers meanwhile). */
+  private committing: PendingWrite[] = [];
+  private commitDone: Promise<void> = Promise.resolve();
   private flushScheduled = false;
   /** Soft writes committed since the last fsync, and when that fsync was. */
   private softUnsynced = 0;
   private lastSyncAt = Date.now();
   private syncTimer: NodeJS.Timeout | undefined;
-  private synchronous: 'FULL' | 'NORMAL' = 'FULL';
+  private readonly committer: Committer;
   private rev = 0;
   private compacted = 0;
   private closed = false;
-  private readonly opts: Required<Omit<SqliteStoreOptions, 'path' | 'transformer'>>;
+  private readonly opts: Required<Omit<SqliteStoreOptions, 'path' | 'transformer' | 'commitThread'>>;
   private readonly transformer: SqliteStoreOptions['transformer'];
-
-  private readonly stmts: {
-    upsert: Database.Statement;
-    remove: Database.Statement;
-    logEvent: Database.Statement;
-    setMeta: Database.Statement;
-    compactLog: Database.Statement;
-  };
 
   constructor(options: SqliteStoreOptions) {
     this.opts = {
@@ -91,30 +90,13 @@ export class SqliteStore implements Store {
     this.transformer = options.transformer;
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.db = new Database(options.path);
-    this.db.pragma('journal_mode = WAL');
-    // FULL: a commit is on disk before the write is acknowledged, so it survives power loss, not just
-    // kill -9. Batches of soft writes only (heartbeats) commit with NORMAL: in WAL mode that is still
-    // safe from a process crash, and the next FULL commit puts them on disk in order.
-    this.db.pragma('synchronous = FULL');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, rev INTEGER NOT NULL, create_rev INTEGER NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS events (rev INTEGER PRIMARY KEY, key TEXT NOT NULL, type INTEGER NOT NULL, create_rev INTEGER NOT NULL, value TEXT NOT NULL, prev TEXT);
-      CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-    `);
-    this.stmts = {
-      upsert: this.db.prepare(
-        'INSERT INTO objects (key, rev, create_rev, value) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET rev = excluded.rev, value = excluded.value',
-      ),
-      remove: this.db.prepare('DELETE FROM objects WHERE key = ?'),
-      logEvent: this.db.prepare(
-        'INSERT INTO events (rev, key, type, create_rev, value, prev) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
-      setMeta: this.db.prepare(
-        'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value',
-      ),
-      compactLog: this.db.prepare('DELETE FROM events WHERE rev <= ?'),
-    };
+    ensureSchema(this.db);
+    // This connection loads the state (and re-seals rows when asked); commits go to the committer.
     this.load();
+    this.committer =
+      options.path === ':memory:' || options.commitThread === 'main'
+        ? new InlineCommitter(this.db)
+        : new WorkerCommitter(options.path);
   }
 
   get revision(): number {
@@ -208,10 +190,10 @@ export class SqliteStore implements Store {
     while (drop < this.history.length && this.history[drop]!.event.rev <= upTo) drop++;
     this.history.splice(0, drop);
     this.compacted = upTo;
-    this.db.transaction(() => {
-      this.stmts.compactLog.run(upTo);
-      this.stmts.setMeta.run('compacted', upTo);
-    })();
+    // After the commits already queued, like every write; a failure only leaves more history on disk.
+    this.committer.run({ op: 'compact', upTo }).catch((err: Error) => {
+      console.error(`store: compaction to revision ${upTo} failed (history stays on disk): ${err.message}`);
+    });
   }
 
   /** Compacts by the retention policy: bounded count, but never younger than the retention window. */
@@ -227,17 +209,21 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
     this.closed = true;
     if (this.syncTimer) clearTimeout(this.syncTimer);
+    while (this.committing.length > 0 || this.pending.length > 0) {
+      await this.commitDone;
+      this.flush();
+    }
     // A clean stop: everything is on disk, so the next start needs no revision gap.
-    this.setSynchronous('FULL');
-    this.stmts.setMeta.run('clean', 1);
+    await this.committer.run({ op: 'meta', entries: [['clean', 1]], mode: 'FULL' });
+    await this.committer.close();
     this.db.close();
   }
 
   get committedRevision(): number {
-    return this.pending.length > 0 ? this.pending[0]!.event.rev - 1 : this.rev;
+    const oldest = this.committing[0] ?? this.pending[0];
+    return oldest ? oldest.event.rev - 1 : this.rev;
   }
 
   private apply(event: StoreEvent, soft = false): Promise<Entry> {
@@ -253,31 +239,38 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Group commit: one transaction (one fsync) for every write queued in this turn of the event loop.
-   * A batch of soft writes only skips the fsync while the last one is recent and few are waiting.
+   * Group commit: one transaction (one fsync) for every write queued while the previous commit ran
+   * (at least this turn of the event loop). A batch of soft writes only skips the fsync while the
+   * last fsync is recent and few soft writes wait for one.
    */
   private flush(): void {
     this.flushScheduled = false;
+    if (this.committing.length > 0 || this.pending.length === 0) return;
     const batch = this.pending;
-    if (batch.length === 0) return;
     this.pending = [];
-    const now = Date.now();
+    this.committing = batch;
     const soft =
       batch.every((w) => w.soft) &&
-      now - this.lastSyncAt < SOFT_SYNC_MS &&
+      Date.now() - this.lastSyncAt < SOFT_SYNC_MS &&
       this.softUnsynced + batch.length <= MAX_SOFT_UNSYNCED;
-    try {
-      this.setSynchronous(soft ? 'NORMAL' : 'FULL');
-      this.db.transaction(() => {
-        for (const { event } of batch) this.persist(event);
-        this.stmts.setMeta.run('revision', batch[batch.length - 1]!.event.rev);
-      })();
-    } catch (err) {
-      // Memory is ahead of disk now; the only safe course is to stop before anyone reads it.
-      for (const write of batch) write.reject(err);
-      console.error('store: commit failed, stopping to protect data:', err);
-      process.exit(70);
-    }
+    const rows = batch.map((w) => this.rowOf(w.event));
+    const revision = batch[batch.length - 1]!.event.rev;
+    this.commitDone = this.committer
+      .run({ op: 'commit', rows, revision, mode: soft ? 'NORMAL' : 'FULL' })
+      .then(
+        () => this.committed(batch, soft),
+        (err: unknown) => {
+          // Memory is ahead of disk now; the only safe course is to stop before anyone reads it.
+          for (const write of batch) write.reject(err);
+          console.error('store: commit failed, stopping to protect data:', err);
+          process.exit(70);
+        },
+      );
+  }
+
+  private committed(batch: PendingWrite[], soft: boolean): void {
+    const now = Date.now();
+    this.committing = [];
     if (soft) {
       this.softUnsynced += batch.length;
       this.syncTimer ??= setTimeout(() => this.syncSoftWrites(), SOFT_SYNC_MS).unref();
@@ -287,16 +280,12 @@ export class SqliteStore implements Store {
       this.watchers.publish(write.event);
       write.resolve(write.event.entry);
     }
+    // The writes that arrived meanwhile are the next batch.
+    if (this.pending.length > 0 && !this.closed) this.flush();
     // The count bound is enforced as history grows; the age bound by the hub's periodic call.
-    // With slack, so compaction (its own transaction and fsync) runs once per many commits, not every one.
+    // With slack, so compaction (its own transaction) runs once per many commits, not every one.
     const slack = Math.max(1, Math.floor(this.opts.maxHistoryEvents / 10));
     if (this.history.length > this.opts.maxHistoryEvents + slack) this.compactByPolicy(now);
-  }
-
-  private setSynchronous(mode: 'FULL' | 'NORMAL'): void {
-    if (this.synchronous === mode) return;
-    this.db.pragma(`synchronous = ${mode}`);
-    this.synchronous = mode;
   }
 
   private synced(now: number): void {
@@ -310,26 +299,29 @@ export class SqliteStore implements Store {
   private syncSoftWrites(): void {
     this.syncTimer = undefined;
     if (this.closed || this.softUnsynced === 0) return;
-    this.setSynchronous('FULL');
-    this.stmts.setMeta.run('revision', this.committedRevision);
-    this.synced(Date.now());
+    const at = Date.now();
+    this.committer
+      .run({ op: 'meta', entries: [['revision', this.committedRevision]], mode: 'FULL' })
+      .then(() => this.synced(at))
+      .catch((err: Error) => {
+        console.error('store: commit failed, stopping to protect data:', err);
+        process.exit(70);
+      });
   }
 
-  private persist(event: StoreEvent): void {
+  /** The event as a database row, sealed where the transformer says so. */
+  private rowOf(event: StoreEvent): CommitRow {
     const { entry } = event;
     const seal = (json: string) =>
       this.transformer?.applies(entry.key) ? this.transformer.encode(json) : json;
-    const value = seal(entry.json);
-    this.stmts.logEvent.run(
+    return [
       event.rev,
       entry.key,
       EVENT_CODES[event.type],
       entry.createRev,
-      value,
+      seal(entry.json),
       event.previous ? seal(event.previous.json) : null,
-    );
-    if (event.type === 'DELETED') this.stmts.remove.run(entry.key);
-    else this.stmts.upsert.run(entry.key, entry.rev, entry.createRev, value);
+    ];
   }
 
   private open(key: string, stored: string): string {
@@ -449,10 +441,13 @@ export class SqliteStore implements Store {
     // their revisions; skip past every revision they could have had so none is handed out twice.
     const unclean = meta.get('clean') === 0;
     this.rev = unclean ? maxRev + MAX_SOFT_UNSYNCED + 1 : maxRev;
-    this.db.transaction(() => {
-      this.stmts.setMeta.run('revision', this.rev);
-      this.stmts.setMeta.run('clean', 0);
-    })();
+    new SqliteWriter(this.db).setMeta(
+      [
+        ['revision', this.rev],
+        ['clean', 0],
+      ],
+      'FULL',
+    );
   }
 }
 
