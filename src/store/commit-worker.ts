@@ -16,10 +16,7 @@ const writer = new SqliteWriter(db);
 port.on('message', (request: CommitRequest) => {
   let response: CommitResponse = { id: request.id };
   try {
-    if (request.op === 'commit') writer.commit(request.rows, request.revision, request.mode);
-    else if (request.op === 'meta') writer.setMeta(request.entries, request.mode);
-    else if (request.op === 'compact') writer.compact(request.upTo);
-    else if (request.op === 'close') db.close();
+    writer.apply(request);
   } catch (err) {
     response = { id: request.id, error: err instanceof Error ? err.message : String(err) };
   }

@@ -6,40 +6,32 @@
  */
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { type CommitRow, SqliteWriter, type Synchronous } from './sqlite-writer.js';
+import { SqliteWriter, type WriteOperation } from './sqlite-writer.js';
 
-export type CommitRequest = { id: number } & (
-  | { op: 'commit'; rows: CommitRow[]; revision: number; mode: Synchronous }
-  | { op: 'meta'; entries: [string, number][]; mode: Synchronous }
-  | { op: 'compact'; upTo: number }
-  | { op: 'close' }
-);
+export type CommitRequest = WriteOperation & { id: number };
 
 export interface CommitResponse {
   id: number;
   error?: string;
 }
 
-type Operation = CommitRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
-
 export interface Committer {
   /** Resolves once the operation is committed; rejects with SQLite's error. */
-  run(operation: Operation): Promise<void>;
+  run(operation: WriteOperation): Promise<void>;
   close(): Promise<void>;
 }
 
 export class InlineCommitter implements Committer {
   private readonly writer: SqliteWriter;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(db: Database.Database) {
     this.writer = new SqliteWriter(db);
   }
 
-  run(operation: Operation): Promise<void> {
+  run(operation: WriteOperation): Promise<void> {
     try {
-      if (operation.op === 'commit') this.writer.commit(operation.rows, operation.revision, operation.mode);
-      else if (operation.op === 'meta') this.writer.setMeta(operation.entries, operation.mode);
-      else if (operation.op === 'compact') this.writer.compact(operation.upTo);
+      // The store closes its own connection: inline there is only the one.
+      if (operation.op !== 'close') this.writer.apply(operation);
       return Promise.resolve();
     } catch (err) {
       return Promise.reject(err);
@@ -71,13 +63,13 @@ export class WorkerCommitter implements Committer {
     this.worker.on('exit', (code) => this.fail(new Error(`the commit worker exited (code ${code})`)));
   }
 
-  run(operation: Operation): Promise<void> {
+  run(operation: WriteOperation): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
       if (this.waiting.size === 0) this.worker.ref();
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ ...operation, id } as CommitRequest);
+      this.worker.postMessage({ ...operation, id } satisfies CommitRequest);
     });
   }
 

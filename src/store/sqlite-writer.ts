@@ -19,6 +19,13 @@ export type Synchronous = 'FULL' | 'NORMAL';
 
 export const DELETED_CODE = 2;
 
+/** What a committer is asked to do, in order. */
+export type WriteOperation =
+  | { op: 'commit'; rows: CommitRow[]; revision: number; mode: Synchronous }
+  | { op: 'meta'; entries: [name: string, value: number][]; mode: Synchronous }
+  | { op: 'compact'; upTo: number }
+  | { op: 'close' };
+
 export function ensureSchema(db: Database.Database): void {
   db.pragma('journal_mode = WAL');
   // FULL: a commit is on disk before the write is acknowledged, so it survives power loss, not just
@@ -54,6 +61,13 @@ export class SqliteWriter {
       'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value',
     );
     this.compactLog = db.prepare('DELETE FROM events WHERE rev <= ?');
+  }
+
+  apply(operation: WriteOperation): void {
+    if (operation.op === 'commit') this.commit(operation.rows, operation.revision, operation.mode);
+    else if (operation.op === 'meta') this.setMeta(operation.entries, operation.mode);
+    else if (operation.op === 'compact') this.compact(operation.upTo);
+    else this.db.close();
   }
 
   /** One transaction for the batch: the event log, the current objects, the revision. */
