@@ -29,6 +29,7 @@ import {
   CONTROLLER_MANAGER,
   CONTROLLER_REVISION_HASH,
   controllerRef,
+  inWriteBatches,
   isConflict,
   isNotFound,
   isPodAvailable,
@@ -391,10 +392,8 @@ export class DaemonSetController {
     hash: string,
   ): Promise<void> {
     const created = await slowStartBatch(create.length, (i) => this.createPod(ds, create[i]!, hash));
-    const deletions = await Promise.allSettled(remove.map((p) => this.deletePod(ds, p)));
+    await inWriteBatches(remove, (p) => this.deletePod(ds, p));
     if (created.error) throw created.error;
-    const failed = deletions.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
-    if (failed) throw failed.reason;
   }
 
   private async createPod(ds: KubeObject, nodeName: string, hash: string): Promise<void> {

@@ -15,6 +15,7 @@ import {
   CONTROLLER_MANAGER,
   type Condition,
   controllerRef,
+  inWriteBatches,
   isConflict,
   isNotFound,
   isPodActive,
@@ -162,9 +163,7 @@ export class ReplicaSetController {
         active,
         ranksByCoLocation(active, this.relatedPods(rs, active)),
       ).slice(0, count);
-      const results = await Promise.allSettled(victims.map((p) => this.deletePod(rs, p)));
-      const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
-      if (failed) throw failed.reason;
+      await inWriteBatches(victims, (p) => this.deletePod(rs, p));
     }
   }
 

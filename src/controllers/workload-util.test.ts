@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubeObject } from '../api/types.js';
 import {
+  inWriteBatches,
   isPodAvailable,
+  MAX_WRITE_BATCH,
   scaledValue,
   setCondition,
   slowStartBatch,
@@ -123,4 +125,29 @@ test('slow start creates in growing batches and stops at the first failing batch
   assert.equal(n, 7);
   assert.equal(failed.succeeded, 6);
   assert.match(String(failed.error), /quota/);
+});
+
+test('large writes go out in bounded batches, so API requests interleave; every item runs, the first failure is thrown', async () => {
+  let inFlight = 0;
+  let widest = 0;
+  const track = async () => {
+    inFlight++;
+    widest = Math.max(widest, inFlight);
+    await new Promise((r) => setImmediate(r));
+    inFlight--;
+  };
+  await slowStartBatch(1000, track);
+  assert.equal(widest, MAX_WRITE_BATCH, 'slow start stops doubling at the cap');
+  widest = 0;
+  const seen: number[] = [];
+  await assert.rejects(
+    inWriteBatches([...Array(200).keys()], async (i) => {
+      seen.push(i);
+      await track();
+      if (i === 70 || i === 150) throw new Error(`item ${i}`);
+    }),
+    /item 70/,
+  );
+  assert.equal(seen.length, 200, 'a failure does not stop the other batches');
+  assert.equal(widest, MAX_WRITE_BATCH);
 });

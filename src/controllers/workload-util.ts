@@ -239,7 +239,17 @@ export function splitKey(key: string): { namespace: string | undefined; name: st
     : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
 
-/** Runs `fn` for `count` items in batches of 1, 2, 4, …; stops after the first batch with a failure. */
+/**
+ * The most writes a controller issues at once. Each batch runs synchronously up to its commit, so a
+ * rollout across thousands of devices in one go would hold the event loop for the whole burst and
+ * every API request would wait behind it; in batches, requests interleave between commits.
+ */
+export const MAX_WRITE_BATCH = 64;
+
+/**
+ * Runs `fn` for `count` items in batches of 1, 2, 4, … (at most MAX_WRITE_BATCH); stops after the
+ * first batch with a failure.
+ */
 export async function slowStartBatch(
   count: number,
   fn: (index: number) => Promise<void>,
@@ -252,7 +262,17 @@ export async function slowStartBatch(
     const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
     done += results.filter((r) => r.status === 'fulfilled').length;
     if (failed) return { succeeded: done, error: failed.reason };
-    batch *= 2;
+    batch = Math.min(batch * 2, MAX_WRITE_BATCH);
   }
   return { succeeded: done };
+}
+
+/** Runs `fn` for every item, MAX_WRITE_BATCH at a time; throws the first failure once all ran. */
+export async function inWriteBatches<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let firstFailure: PromiseRejectedResult | undefined;
+  for (let i = 0; i < items.length; i += MAX_WRITE_BATCH) {
+    const results = await Promise.allSettled(items.slice(i, i + MAX_WRITE_BATCH).map(fn));
+    firstFailure ??= results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+  }
+  if (firstFailure) throw firstFailure.reason;
 }
