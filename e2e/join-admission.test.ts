@@ -1,28 +1,32 @@
 /**
- * Join admission: a hub whose event loop lags answers a new device's CSR with 429 and a Retry-After;
- * the agent waits (with jitter), says so, and joins once the hub has calmed down. Hub and agent run
- * in this process, so a deliberate busy loop here is the hub's overload.
+ * Join admission: a hub that cannot keep up answers a new device's CSR with 429 and a Retry-After;
+ * the agent waits (with jitter), says so, and joins once the hub has calmed down. The overload is
+ * real starvation: the test freezes the hub process (SIGSTOP) most of the time, so its event loop
+ * runs hundreds of milliseconds late, until the audit log shows the refusal.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type RunningAgent, runAgent } from '../src/agent/agent.js';
-import { createToken } from '../src/cli/token.js';
-import { type RunningHub, startHub } from '../src/hub/hub.js';
-import { makeTempDir, removeDir } from './support/hub-process.js';
+import {
+  type AgentProcess,
+  agentArgs,
+  type JoinInfo,
+  joinInfo,
+  startAgent,
+  startHub,
+} from './agent-harness.test.js';
+import { type HubProcess, makeTempDir, removeDir } from './support/hub-process.js';
 
 let root: string;
-let hub: RunningHub;
-let agent: RunningAgent | undefined;
+let hub: HubProcess;
+let join_: JoinInfo;
+let agent: AgentProcess | undefined;
 
 before(async () => {
   root = makeTempDir('join-admission');
-  hub = await startHub({
-    dataDir: join(root, 'hub'),
-    port: 0,
-    host: '127.0.0.1',
-    joinAdmission: { maxLagMs: 50, retryAfterSeconds: 1 },
-  });
+  hub = await startHub({ dataDir: join(root, 'hub') });
+  join_ = await joinInfo(hub);
 });
 
 after(async () => {
@@ -31,59 +35,46 @@ after(async () => {
   removeDir(root);
 });
 
-test('an overloaded hub turns a joining device away with 429; the device waits, then joins', async () => {
-  const token = await createToken(join(root, 'hub'), 600, 'join admission test');
-  // Stall the shared event loop 100 ms in every turn: the hub's lag monitor runs late each time.
-  let overloaded = true;
-  const stall = () => {
-    if (!overloaded) return;
-    const until = performance.now() + 100;
-    while (performance.now() < until) {
-      // busy, like a hub drowning in work
+/** Freezes the hub 400 ms in every 500 ms until stopped; always leaves it running. */
+function starve(pid: number): { stop(): Promise<void> } {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      process.kill(pid, 'SIGSTOP');
+      await new Promise((r) => setTimeout(r, 400));
+      process.kill(pid, 'SIGCONT');
+      await new Promise((r) => setTimeout(r, 100));
     }
-    setImmediate(stall);
+  })().finally(() => process.kill(pid, 'SIGCONT'));
+  return {
+    async stop() {
+      running = false;
+      await loop;
+    },
   };
-  setImmediate(stall);
-  const lines: string[] = [];
-  let sawRefusal: () => void = () => {};
-  const refused = new Promise<void>((r) => (sawRefusal = r));
+}
+
+const refusedCsr = () =>
+  readFileSync(join(root, 'hub', 'audit.log'), 'utf8')
+    .split('\n')
+    .some((line) => line.includes('"certificatesigningrequests"') && line.includes('"code":429'));
+
+test('an overloaded hub turns a joining device away with 429; the device waits, then joins', async () => {
+  const starving = starve(hub.pid);
+  const started = startAgent(agentArgs(join_, 'drone-7', join(root, 'drone-7')), 90_000);
+  started.catch(() => {}); // awaited below; a failure must not surface as an unhandled rejection first
   try {
-    const started = runAgent({
-      server: hub.url,
-      token,
-      caCertHash: hub.caCertHash,
-      nodeName: 'drone-7',
-      dataDir: join(root, 'drone-7'),
-      localApi: 'off',
-      watchNetwork: false,
-      log: (line) => {
-        lines.push(line);
-        if (/join: the hub is busy/.test(line)) {
-          overloaded = false;
-          sawRefusal();
-        }
-      },
-    });
-    const joinedFirst = started.then(() => {
-      throw new Error(`the device joined without being turned away:\n${lines.join('\n')}`);
-    });
-    await Promise.race([refused, joinedFirst]);
-    joinedFirst.catch(() => {});
-    agent = await started;
+    const deadline = Date.now() + 60_000;
+    while (!refusedCsr()) {
+      assert.ok(Date.now() < deadline, 'the starved hub refused no CSR within 60 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
   } finally {
-    overloaded = false;
+    await starving.stop();
   }
-  const refusal = lines.find((l) => /join: the hub is busy/.test(l))!;
+  agent = await started;
+  const refusal = agent.output().match(/join: the hub is busy.*/)?.[0];
+  assert.ok(refusal, agent.output());
   assert.match(refusal, /its event loop runs \d+ ms late.*submitting again in \d+\.\d s/);
-  const node = await hub.objects.registry.lookup('', 'v1', 'nodes');
-  assert.ok(node);
-  const deadline = Date.now() + 15_000;
-  while (!hub.objects.store.get(hub.objects.keyOf(node, undefined, 'drone-7'))) {
-    assert.ok(Date.now() < deadline, `drone-7 registered after the hub calmed down\n${lines.join('\n')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.ok(
-    lines.some((l) => /join: node certificate for system:node:drone-7 saved/.test(l)),
-    lines.join('\n'),
-  );
+  await agent.waitFor(/link: connected to/, 20_000);
 });
