@@ -193,3 +193,18 @@ test('one object gets a burst of 25 events, the rest are dropped (client-go spam
   assert.equal(recorder.droppedCount, 15);
   recorder.close();
 });
+
+test('listing pods by spec.nodeName answers from the index exactly as a scan would', async () => {
+  const type = podType();
+  await h.objects.create(type, 'default', pod('bound-a', { schedulerName: 'nobody', nodeName: 'idx-1' }));
+  await h.objects.create(type, 'default', pod('bound-b', { schedulerName: 'nobody', nodeName: 'idx-2' }));
+  await h.objects.create(type, 'default', pod('unbound', { schedulerName: 'nobody' }));
+  const names = (fieldSelector: string, namespace?: string) =>
+    h.objects.list(type, namespace, { fieldSelector }).items.map((p) => p.metadata.name);
+  assert.deepEqual(names('spec.nodeName=idx-1'), ['bound-a']);
+  assert.deepEqual(names('spec.nodeName=idx-1', 'default'), ['bound-a']);
+  assert.deepEqual(names('spec.nodeName=idx-1', 'other'), []);
+  assert.deepEqual(names('spec.nodeName=idx-1,metadata.name=bound-b'), [], 'every requirement still applies');
+  assert.ok(names('spec.nodeName=').includes('unbound'), 'unscheduled pods are found by a scan');
+  assert.ok(!names('spec.nodeName!=idx-1').includes('bound-a'));
+});

@@ -190,3 +190,35 @@ test(
     await reopened.close();
   }),
 );
+
+test('a secondary index follows every write and lists its bucket sorted, within a prefix', async () => {
+  const store = new SqliteStore({ path: ':memory:' });
+  const pod = (ns: string, name: string, node?: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: ns },
+    spec: node ? { nodeName: node } : {},
+  });
+  const key = (ns: string, name: string) => `/core/pods/${ns}/${name}`;
+  await store.create(key('default', 'b'), pod('default', 'b', 'car-1'));
+  store.addIndex('node', '/core/pods/', (o) => o.spec?.nodeName);
+  const a = await store.create(key('default', 'a'), pod('default', 'a', 'car-1'));
+  await store.create(key('kube-system', 'c'), pod('kube-system', 'c', 'car-1'));
+  await store.create(key('default', 'd'), pod('default', 'd'));
+  await store.create('/core/configmaps/default/a', cm('a'));
+  const names = (prefix: string, node: string) =>
+    store.listIndexed('node', node, prefix).entries.map((e) => e.key);
+  assert.deepEqual(names('/core/pods/', 'car-1'), [
+    key('default', 'a'),
+    key('default', 'b'),
+    key('kube-system', 'c'),
+  ]);
+  assert.deepEqual(names('/core/pods/default/', 'car-1'), [key('default', 'a'), key('default', 'b')]);
+  await store.update(key('default', 'a'), pod('default', 'a', 'car-2'), a.rev);
+  await store.update(key('default', 'd'), pod('default', 'd', 'car-2'));
+  await store.delete(key('default', 'b'));
+  assert.deepEqual(names('/core/pods/', 'car-1'), [key('kube-system', 'c')]);
+  assert.deepEqual(names('/core/pods/', 'car-2'), [key('default', 'a'), key('default', 'd')]);
+  assert.deepEqual(names('/core/pods/', 'car-9'), []);
+  await store.close();
+});

@@ -64,6 +64,7 @@ export class SqliteStore implements Store {
   /** Collection prefix ("/group/resource/") -> keys, to list one resource without scanning all. */
   private readonly collections = new Map<string, { keys: Set<string>; sorted: string[] | undefined }>();
   private readonly history: HistoryEvent[] = [];
+  private readonly indexes = new Map<string, SecondaryIndex>();
   private readonly watchers = new WatchHub();
   private pending: PendingWrite[] = [];
   /** The batch whose commit is running (one at a time: the next one gathers meanwhile). */
@@ -132,6 +133,27 @@ export class SqliteStore implements Store {
       if (!key.startsWith(prefix)) break;
       entries.push(this.objects.get(key)!);
     }
+    return { revision: this.rev, entries };
+  }
+
+  addIndex(name: string, collection: string, valueOf: (object: KubeObject) => string | undefined): void {
+    if (this.indexes.has(name)) return;
+    const index: SecondaryIndex = { collection, valueOf, byValue: new Map() };
+    this.indexes.set(name, index);
+    for (const entry of this.list(collection).entries) {
+      const value = valueOf(entry.object);
+      if (value !== undefined) indexAdd(index, entry.key, value);
+    }
+  }
+
+  listIndexed(name: string, value: string, prefix: string): ListResult {
+    const index = this.indexes.get(name);
+    if (!index) throw new Error(`no index "${name}"`);
+    const bucket = index.byValue.get(value);
+    if (!bucket) return { revision: this.rev, entries: [] };
+    bucket.sorted ??= [...bucket.keys].sort();
+    const entries: Entry[] = [];
+    for (const key of bucket.sorted) if (key.startsWith(prefix)) entries.push(this.objects.get(key)!);
     return { revision: this.rev, entries };
   }
 
@@ -373,6 +395,7 @@ export class SqliteStore implements Store {
       collection = { keys: new Set(), sorted: undefined };
       this.collections.set(prefix, collection);
     }
+    if (this.indexes.size > 0) this.reindex(prefix, this.objects.get(key), event);
     if (event.type === 'DELETED') {
       this.objects.delete(key);
       collection.keys.delete(key);
@@ -383,6 +406,18 @@ export class SqliteStore implements Store {
         collection.sorted = undefined;
       }
       this.objects.set(key, event.entry);
+    }
+  }
+
+  private reindex(collection: string, before: Entry | undefined, event: StoreEvent): void {
+    const { key } = event.entry;
+    for (const index of this.indexes.values()) {
+      if (index.collection !== collection) continue;
+      const was = before ? index.valueOf(before.object) : undefined;
+      const now = event.type === 'DELETED' ? undefined : index.valueOf(event.entry.object);
+      if (was === now) continue;
+      if (was !== undefined) indexRemove(index, key, was);
+      if (now !== undefined) indexAdd(index, key, now);
     }
   }
 
@@ -449,6 +484,29 @@ export class SqliteStore implements Store {
       'FULL',
     );
   }
+}
+
+interface SecondaryIndex {
+  collection: string;
+  valueOf: (object: KubeObject) => string | undefined;
+  byValue: Map<string, { keys: Set<string>; sorted: string[] | undefined }>;
+}
+
+function indexAdd(index: SecondaryIndex, key: string, value: string): void {
+  let bucket = index.byValue.get(value);
+  if (!bucket) {
+    bucket = { keys: new Set(), sorted: undefined };
+    index.byValue.set(value, bucket);
+  }
+  bucket.keys.add(key);
+  bucket.sorted = undefined;
+}
+
+function indexRemove(index: SecondaryIndex, key: string, value: string): void {
+  const bucket = index.byValue.get(value);
+  if (!bucket?.keys.delete(key)) return;
+  bucket.sorted = undefined;
+  if (bucket.keys.size === 0) index.byValue.delete(value);
 }
 
 /** "/apps/deployments/ns/name" -> "/apps/deployments/"; keys always have at least group and resource. */

@@ -62,6 +62,13 @@ export interface Store {
   get(key: string): Entry | undefined;
   /** Current objects whose key starts with `prefix`, sorted by key. */
   list(prefix: string): ListResult;
+  /**
+   * Keeps a secondary index over one collection ("/group/resource/"): objects by a value derived from
+   * them (e.g. pods by node), exact at every moment like the objects themselves. Idempotent per name.
+   */
+  addIndex(name: string, collection: string, valueOf: (object: KubeObject) => string | undefined): void;
+  /** Like `list`, restricted to the objects whose indexed value is `value`. */
+  listIndexed(name: string, value: string, prefix: string): ListResult;
   /** Fails with AlreadyExists when the key is taken. */
   create(key: string, object: KubeObject): Promise<Entry>;
   /** Replaces the object; fails with Conflict when `expectedRev` is given and stale, NotFound when absent. */
