@@ -37,7 +37,9 @@ import {
   keyOfObject,
   labelSelectorOf,
   msUntilAvailable,
+  noPace,
   ownerReferenceTo,
+  type Pace,
   scaledValue,
   selects,
   slowStartBatch,
@@ -172,7 +174,11 @@ export class DaemonSetController {
   private readonly pods = new OwnedPodIndex();
   private stops: (() => void)[] = [];
 
-  constructor(private readonly objects: ObjectService) {
+  constructor(
+    private readonly objects: ObjectService,
+    /** Awaited between batches of pod writes, so a fleet-wide rollout leaves room for the API. */
+    private readonly pace: Pace = noPace,
+  ) {
     this.dsType = objects.registry.lookup('apps', 'v1', 'daemonsets')!;
     this.podType = objects.registry.lookup('', 'v1', 'pods')!;
     this.nodeType = objects.registry.lookup('', 'v1', 'nodes')!;
@@ -391,8 +397,12 @@ export class DaemonSetController {
     create: string[],
     hash: string,
   ): Promise<void> {
-    const created = await slowStartBatch(create.length, (i) => this.createPod(ds, create[i]!, hash));
-    await inWriteBatches(remove, (p) => this.deletePod(ds, p));
+    const created = await slowStartBatch(
+      create.length,
+      (i) => this.createPod(ds, create[i]!, hash),
+      this.pace,
+    );
+    await inWriteBatches(remove, (p) => this.deletePod(ds, p), this.pace);
     if (created.error) throw created.error;
   }
 

@@ -24,8 +24,10 @@ import {
   keyOfObject,
   labelSelectorOf,
   msUntilAvailable,
+  noPace,
   now,
   ownerReferenceTo,
+  type Pace,
   selects,
   slowStartBatch,
   splitKey,
@@ -41,7 +43,11 @@ export class ReplicaSetController {
   private readonly podType: ResourceType;
   private stops: (() => void)[] = [];
 
-  constructor(private readonly objects: ObjectService) {
+  constructor(
+    private readonly objects: ObjectService,
+    /** Awaited between batches of pod writes, so a fleet-wide rollout leaves room for the API. */
+    private readonly pace: Pace = noPace,
+  ) {
     this.rsType = objects.registry.lookup('apps', 'v1', 'replicasets')!;
     this.podType = objects.registry.lookup('', 'v1', 'pods')!;
     this.events = new EventRecorder(objects, 'replicaset-controller');
@@ -155,7 +161,7 @@ export class ReplicaSetController {
   private async manageReplicas(rs: KubeObject, active: KubeObject[], diff: number): Promise<void> {
     if (diff < 0) {
       const count = Math.min(-diff, BURST_REPLICAS);
-      const { error } = await slowStartBatch(count, () => this.createPod(rs));
+      const { error } = await slowStartBatch(count, () => this.createPod(rs), this.pace);
       if (error) throw error;
     } else if (diff > 0) {
       const count = Math.min(diff, BURST_REPLICAS);
@@ -163,7 +169,7 @@ export class ReplicaSetController {
         active,
         ranksByCoLocation(active, this.relatedPods(rs, active)),
       ).slice(0, count);
-      await inWriteBatches(victims, (p) => this.deletePod(rs, p));
+      await inWriteBatches(victims, (p) => this.deletePod(rs, p), this.pace);
     }
   }
 

@@ -151,3 +151,18 @@ test('large writes go out in bounded batches, so API requests interleave; every 
   assert.equal(seen.length, 200, 'a failure does not stop the other batches');
   assert.equal(widest, MAX_WRITE_BATCH);
 });
+
+test('bulk writes wait for the pace between batches, never before the first', async () => {
+  let paced = 0;
+  const pace = async () => {
+    paced++;
+  };
+  await slowStartBatch(10, async () => {}, pace);
+  assert.equal(paced, 3, 'batches of 1, 2, 4, 3: three pauses');
+  paced = 0;
+  await inWriteBatches([...Array(200).keys()], async () => {}, pace);
+  assert.equal(paced, 3, 'four batches of at most 64: three pauses');
+  paced = 0;
+  await inWriteBatches([1, 2], async () => {}, pace);
+  assert.equal(paced, 0);
+});

@@ -246,17 +246,23 @@ export function splitKey(key: string): { namespace: string | undefined; name: st
  */
 export const MAX_WRITE_BATCH = 64;
 
+/** Awaited between batches of writes: resolves when the hub has room for the next one. */
+export type Pace = () => Promise<void>;
+export const noPace: Pace = () => Promise.resolve();
+
 /**
- * Runs `fn` for `count` items in batches of 1, 2, 4, … (at most MAX_WRITE_BATCH); stops after the
- * first batch with a failure.
+ * Runs `fn` for `count` items in batches of 1, 2, 4, … (at most MAX_WRITE_BATCH), pacing between
+ * batches; stops after the first batch with a failure.
  */
 export async function slowStartBatch(
   count: number,
   fn: (index: number) => Promise<void>,
+  pace: Pace = noPace,
 ): Promise<{ succeeded: number; error?: unknown }> {
   let done = 0;
   let batch = 1;
   while (done < count) {
+    if (done > 0) await pace();
     const size = Math.min(batch, count - done);
     const results = await Promise.allSettled(Array.from({ length: size }, (_, i) => fn(done + i)));
     const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
@@ -267,10 +273,15 @@ export async function slowStartBatch(
   return { succeeded: done };
 }
 
-/** Runs `fn` for every item, MAX_WRITE_BATCH at a time; throws the first failure once all ran. */
-export async function inWriteBatches<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
+/** Runs `fn` for every item, MAX_WRITE_BATCH at a time with pacing; throws the first failure once all ran. */
+export async function inWriteBatches<T>(
+  items: T[],
+  fn: (item: T) => Promise<void>,
+  pace: Pace = noPace,
+): Promise<void> {
   let firstFailure: PromiseRejectedResult | undefined;
   for (let i = 0; i < items.length; i += MAX_WRITE_BATCH) {
+    if (i > 0) await pace();
     const results = await Promise.allSettled(items.slice(i, i + MAX_WRITE_BATCH).map(fn));
     firstFailure ??= results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
   }

@@ -5,6 +5,7 @@
 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { LoopLagMonitor, waitForCalm } from '../common/loop-lag.js';
 import { CrdController } from '../controllers/crd-controller.js';
 import { CsrController } from '../controllers/csr-controller.js';
 import { DaemonSetController } from '../controllers/daemonset-controller.js';
@@ -40,7 +41,7 @@ import { Discovery } from './discovery.js';
 import { createHeartbeatWriter } from './heartbeats.js';
 import { ResourceHandler } from './http/resource-handler.js';
 import { createChannelServer, createFrontDoor, type FrontDoorDeps, userOf } from './http/server.js';
-import { JoinAdmission, type JoinAdmissionOptions, LoopLagMonitor } from './join-admission.js';
+import { JoinAdmission, type JoinAdmissionOptions } from './join-admission.js';
 import type { ObjectService } from './objects/object-service.js';
 import { PatchService } from './objects/patch-service.js';
 import { OpenApiService } from './openapi-service.js';
@@ -57,6 +58,10 @@ export const KUBERNETES_VERSION = {
   gitVersion: 'v1.32.0+minato',
   platform: `${process.platform}/${process.arch}`,
 };
+
+/** Controllers' bulk writes pause while the loop runs later than this, for at most this long a batch. */
+const PACE_MAX_LAG_MS = 100;
+const PACE_MAX_WAIT_MS = 2_000;
 
 export interface HubOptions {
   dataDir: string;
@@ -105,6 +110,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const reviews = createReviews(authorizer);
 
   crds = new CrdController(objects, schemas);
+  const loopLag = new LoopLagMonitor().start();
+  // Bulk writes (a rollout across the fleet) wait between batches while the API is slow to answer.
+  const pace = () => waitForCalm(loopLag, PACE_MAX_LAG_MS, PACE_MAX_WAIT_MS);
   const controllers = [
     crds,
     new NamespaceController(objects),
@@ -114,15 +122,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     new ServiceAccountController(objects),
     new TokenCleaner(objects),
     new Scheduler(objects),
-    new ReplicaSetController(objects),
+    new ReplicaSetController(objects, pace),
     new DeploymentController(objects),
-    new DaemonSetController(objects),
+    new DaemonSetController(objects, pace),
     new DisruptionController(objects),
   ];
   for (const c of controllers) c.start();
   const compaction = setInterval(() => store.compactByPolicy(), 30_000);
   compaction.unref();
-  const loopLag = new LoopLagMonitor().start();
   const joinAdmission = new JoinAdmission(loopLag, options.joinAdmission);
 
   let listeningPort = options.port;

@@ -8,42 +8,9 @@
  * controllers are never refused. Joins then proceed at the pace the hub can take.
  */
 import { tooManyRequests } from '../api/errors.js';
+import type { LoopLag } from '../common/loop-lag.js';
 import { BOOTSTRAPPERS_GROUP } from './auth/bootstrap-tokens.js';
 import type { UserInfo } from './http/server.js';
-
-/** How late the event loop runs, smoothed over about a second. */
-export interface LoopLag {
-  readonly lagMs: number;
-}
-
-/** Measures the event loop's lateness with a timer: a busy loop runs it late. */
-export class LoopLagMonitor implements LoopLag {
-  private smoothed = 0;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(private readonly sampleMs = 50) {}
-
-  get lagMs(): number {
-    return this.smoothed;
-  }
-
-  start(): this {
-    let expected = performance.now() + this.sampleMs;
-    this.timer = setInterval(() => {
-      const now = performance.now();
-      const late = Math.max(0, now - expected);
-      expected = now + this.sampleMs;
-      // One stalled turn counts fully at once; calm decays over about twenty samples (a second).
-      this.smoothed = late > this.smoothed ? late : this.smoothed * 0.9 + late * 0.1;
-    }, this.sampleMs);
-    this.timer.unref();
-    return this;
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
-}
 
 export interface JoinAdmissionOptions {
   /** Refuse new joins while the loop runs later than this. Default 100 ms; Infinity turns it off. */

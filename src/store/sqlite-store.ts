@@ -136,12 +136,12 @@ export class SqliteStore implements Store {
     return { revision: this.rev, entries };
   }
 
-  addIndex(name: string, collection: string, valueOf: (object: KubeObject) => string | undefined): void {
+  addIndex(name: string, collection: string, valueFor: (object: KubeObject) => string | undefined): void {
     if (this.indexes.has(name)) return;
-    const index: SecondaryIndex = { collection, valueOf, byValue: new Map() };
+    const index: SecondaryIndex = { collection, valueFor, byValue: new Map() };
     this.indexes.set(name, index);
     for (const entry of this.list(collection).entries) {
-      const value = valueOf(entry.object);
+      const value = valueFor(entry.object);
       if (value !== undefined) indexAdd(index, entry.key, value);
     }
   }
@@ -413,8 +413,8 @@ export class SqliteStore implements Store {
     const { key } = event.entry;
     for (const index of this.indexes.values()) {
       if (index.collection !== collection) continue;
-      const was = before ? index.valueOf(before.object) : undefined;
-      const now = event.type === 'DELETED' ? undefined : index.valueOf(event.entry.object);
+      const was = before ? index.valueFor(before.object) : undefined;
+      const now = event.type === 'DELETED' ? undefined : index.valueFor(event.entry.object);
       if (was === now) continue;
       if (was !== undefined) indexRemove(index, key, was);
       if (now !== undefined) indexAdd(index, key, now);
@@ -488,7 +488,7 @@ export class SqliteStore implements Store {
 
 interface SecondaryIndex {
   collection: string;
-  valueOf: (object: KubeObject) => string | undefined;
+  valueFor: (object: KubeObject) => string | undefined;
   byValue: Map<string, { keys: Set<string>; sorted: string[] | undefined }>;
 }
 

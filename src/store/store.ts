@@ -66,7 +66,7 @@ export interface Store {
    * Keeps a secondary index over one collection ("/group/resource/"): objects by a value derived from
    * them (e.g. pods by node), exact at every moment like the objects themselves. Idempotent per name.
    */
-  addIndex(name: string, collection: string, valueOf: (object: KubeObject) => string | undefined): void;
+  addIndex(name: string, collection: string, valueFor: (object: KubeObject) => string | undefined): void;
   /** Like `list`, restricted to the objects whose indexed value is `value`. */
   listIndexed(name: string, value: string, prefix: string): ListResult;
   /** Fails with AlreadyExists when the key is taken. */
