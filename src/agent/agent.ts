@@ -132,6 +132,9 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const intervalMs = options.leaseIntervalMs ?? 2_000;
   if (intervalMs < 100) throw new AgentError('--lease-interval must be at least 100ms');
+  // A hub with a large fleet may ask for slower renewals (a HeartbeatPace frame on the tunnel).
+  let pacedIntervalMs = 0;
+  const renewalIntervalMs = () => Math.max(intervalMs, pacedIntervalMs);
 
   // 1. Identity: the saved certificate, or a fresh join.
   let { credentials } = await ensureCredentials({
@@ -219,7 +222,7 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
     },
     () => tunnel,
     // Dead only after a silence as long as the lease: the hub has given up on us by then.
-    intervalMs * 4,
+    () => renewalIntervalMs() * 4,
   );
   const departure = new Departure(registrar, state);
   let lastStatusWrite = 0;
@@ -360,6 +363,15 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
       handler: tunnelHandler,
       minBackoffMs: options.reconnectBackoff?.baseMs,
       maxBackoffMs: options.reconnectBackoff?.capMs,
+      onPace: (ms) => {
+        if (ms === pacedIntervalMs) return;
+        pacedIntervalMs = ms;
+        log(
+          ms > intervalMs
+            ? `link: the hub paces its fleet's heartbeats: renewing every ${ms / 1000} s`
+            : `link: renewing every ${intervalMs / 1000} s again`,
+        );
+      },
     });
     t.start();
     return t;
@@ -373,7 +385,7 @@ export async function runAgent(options: AgentOptions): Promise<RunningAgent> {
     lease,
     link,
     backoff: new Backoff(options.reconnectBackoff),
-    intervalMs,
+    intervalMs: renewalIntervalMs,
     connect: async () => {
       // Through the tunnel when it connects (one connection for everything), else over plain HTTPS.
       await tunnel?.connectNow(Math.min(10_000, intervalMs * 2)).catch(() => {});

@@ -21,6 +21,8 @@ export interface NodeLifecycleOptions {
   tickMs?: number;
   /** A node is out of range after this many seconds without a lease renewal (default: the lease's own duration). */
   graceSeconds?: number;
+  /** At least this much silence is allowed (the hub paces heartbeats of large fleets: see heartbeat-pace.ts). */
+  minGraceSeconds?: () => number;
   /** Relocatable pods move after the node has been out of range this long, unless they tolerate longer. */
   relocateAfterSeconds?: number;
   /** Below this link quality (0–100) the node takes no new pods; it takes them again above threshold + 10. */
@@ -55,6 +57,7 @@ export class NodeLifecycleController {
     this.opts = {
       tickMs: options.tickMs ?? 1000,
       graceSeconds: options.graceSeconds,
+      minGraceSeconds: options.minGraceSeconds ?? (() => 0),
       relocateAfterSeconds: options.relocateAfterSeconds ?? 30,
       degradedBelow: options.degradedBelow ?? 30,
     };
@@ -117,7 +120,10 @@ export class NodeLifecycleController {
     const now = Date.now();
     // The stall allowance keeps devices in range; it never brings back one already out of range.
     const silentFor = silenceSeconds(node, lease, now, inRange(node) ? this.listeningSince : Number.NaN);
-    const grace = this.opts.graceSeconds ?? Number(lease?.spec?.leaseDurationSeconds ?? 40);
+    const grace = Math.max(
+      this.opts.graceSeconds ?? Number(lease?.spec?.leaseDurationSeconds ?? 40),
+      this.opts.minGraceSeconds(),
+    );
     const outOfRange = silentFor > grace;
 
     // The helpers below replace (never edit) what they change under metadata, spec and status, so

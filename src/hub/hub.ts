@@ -38,6 +38,7 @@ import {
   openStore,
 } from './control-plane.js';
 import { Discovery } from './discovery.js';
+import { type HeartbeatPaceOptions, HeartbeatPacer } from './heartbeat-pace.js';
 import { createHeartbeatWriter } from './heartbeats.js';
 import { ResourceHandler } from './http/resource-handler.js';
 import { createChannelServer, createFrontDoor, type FrontDoorDeps, userOf } from './http/server.js';
@@ -79,6 +80,8 @@ export interface HubOptions {
   watchHistory?: number;
   /** When new devices are told to come back later (429) because the hub is overloaded. */
   joinAdmission?: JoinAdmissionOptions;
+  /** The lease renewals per second the hub paces its fleet's heartbeats to. */
+  heartbeatPace?: HeartbeatPaceOptions;
 }
 
 export interface RunningHub {
@@ -110,6 +113,13 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const reviews = createReviews(authorizer);
 
   crds = new CrdController(objects, schemas);
+  // Reads the tunnels (created below) only once started.
+  const heartbeatPacer = new HeartbeatPacer(
+    () => tunnels.size,
+    (ms) => tunnels.setHeartbeatPace(ms),
+    options.heartbeatPace,
+    log,
+  );
   const loopLag = new LoopLagMonitor().start();
   // Bulk writes (a rollout across the fleet) wait between batches while the API is slow to answer.
   const pace = () => waitForCalm(loopLag, PACE_MAX_LAG_MS, PACE_MAX_WAIT_MS);
@@ -118,7 +128,10 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     new NamespaceController(objects),
     new GarbageCollector(objects),
     new CsrController(objects, pki.ca, options.nodeCertificateSeconds),
-    new NodeLifecycleController(objects, options.nodeLifecycle),
+    new NodeLifecycleController(objects, {
+      ...options.nodeLifecycle,
+      minGraceSeconds: () => heartbeatPacer.graceSeconds(),
+    }),
     new ServiceAccountController(objects),
     new TokenCleaner(objects),
     new Scheduler(objects),
@@ -151,7 +164,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         groups: ['system:nodes', 'system:authenticated'],
       }),
     onHeartbeat: renewLease,
+    loopLagMs: () => loopLag.lagMs,
   });
+  heartbeatPacer.start();
   const serviceAccountTokens = new ServiceAccountTokens(
     pki.serviceAccount.privateKeyPem,
     pki.serviceAccount.publicKeyPem,
@@ -240,6 +255,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     async stop() {
       clearInterval(compaction);
       loopLag.stop();
+      heartbeatPacer.stop();
       clearInterval(certificateCheck);
       for (const c of controllers) c.stop();
       tunnels.closeAll();

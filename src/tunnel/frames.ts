@@ -23,14 +23,30 @@ export const FrameType = {
   Heartbeat: 9,
   /** hub → agent: the heartbeat is stored; stream = its sequence number, payload = "" or a problem. */
   HeartbeatAck: 10,
+  /**
+   * hub → agent, stream 0: renew no more often than every N ms (payload: N in decimal; "0": as you
+   * like). A hub paces a large fleet's heartbeats to what it can take; agents that do not know the
+   * frame ignore it.
+   */
+  HeartbeatPace: 11,
+  /**
+   * hub → agent: the heartbeat is stored; stream = its sequence number, payload = the ms it spent in
+   * the hub (from its arrival, counting the event loop's lag then, to this answer). Sent instead of
+   * an empty HeartbeatAck to agents that ask for `heartbeat-timing`, so that a busy hub's delay is
+   * not taken for the radio's.
+   */
+  HeartbeatTimedAck: 12,
 } as const;
 
 /** Ids of streams the device opens. */
 export const DEVICE_STREAM_BIT = 0x8000_0000;
 
-/** What each side can do beyond hub → device requests, announced in the upgrade's response header. */
+/**
+ * What each side can do beyond hub → device requests: the hub announces its features in the
+ * upgrade's response, the agent the answers it understands in the request.
+ */
 export const FEATURES_HEADER = 'minato-tunnel-features';
-export type TunnelFeature = 'connect' | 'heartbeat';
+export type TunnelFeature = 'connect' | 'heartbeat' | 'heartbeat-timing';
 
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 

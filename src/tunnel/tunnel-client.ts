@@ -36,6 +36,8 @@ export interface TunnelClientOptions {
   handler: TunnelHandler;
   /** Called on every (dis)connection, for link-quality accounting and logs. */
   onState?: (state: 'connected' | 'disconnected', detail?: string) => void;
+  /** The hub asks for heartbeats no more often than every `intervalMs` (0: no limit). */
+  onPace?: (intervalMs: number) => void;
   minBackoffMs?: number;
   maxBackoffMs?: number;
 }
@@ -52,8 +54,15 @@ export class TunnelUnavailableError extends Error {
   readonly code = 'ETUNNELDOWN';
 }
 
+/** The hub's answer to a heartbeat: "" or its problem, and how long the renewal spent in the hub. */
+export interface HeartbeatAnswer {
+  problem: string;
+  /** 0 when the hub does not say (an older hub, or a problem answer). */
+  inHubMs: number;
+}
+
 interface PendingHeartbeat {
-  resolve(problem: string): void;
+  resolve(answer: HeartbeatAnswer): void;
   reject(err: Error): void;
   timer: NodeJS.Timeout;
 }
@@ -154,19 +163,19 @@ export class TunnelClient {
   }
 
   /**
-   * Renews the lease through the tunnel: resolves with "" once the hub stored it, or with the hub's
-   * problem (e.g. the Lease is missing). Rejects with TunnelUnavailableError when it cannot be sent,
+   * Renews the lease through the tunnel: resolves once the hub stored it (with the time it spent
+   * there), or with the hub's problem (e.g. the Lease is missing). Rejects with TunnelUnavailableError when it cannot be sent,
    * and with an ETIMEDOUT error when no answer came in time. The tunnel stays up: a busy hub answers
    * late, and dropping every device's connection then would only add a reconnect storm to its load.
    * The caller decides, from `silentForMs`, when the link is dead.
    */
-  heartbeat(renewTime: string, timeoutMs: number): Promise<string> {
+  heartbeat(renewTime: string, timeoutMs: number): Promise<HeartbeatAnswer> {
     const socket = this.socket;
     if (!socket || !this.features.has('heartbeat'))
       return Promise.reject(new TunnelUnavailableError('the tunnel is not connected'));
     const seq = this.nextHeartbeat;
     this.nextHeartbeat = this.nextHeartbeat >= 0x7fff_ffff ? 1 : this.nextHeartbeat + 1;
-    return new Promise<string>((resolve, reject) => {
+    return new Promise<HeartbeatAnswer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.heartbeats.delete(seq);
         reject(Object.assign(new Error(`no heartbeat answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
@@ -192,7 +201,11 @@ export class TunnelClient {
       ca: this.options.ca,
       cert: this.options.cert,
       key: this.options.key,
-      headers: { Connection: 'Upgrade', Upgrade: TUNNEL_PROTOCOL },
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: TUNNEL_PROTOCOL,
+        [FEATURES_HEADER]: 'heartbeat-timing' satisfies TunnelFeature,
+      },
       timeout: 10_000,
     });
     req.on('upgrade', (res, socket) => {
@@ -263,12 +276,19 @@ export class TunnelClient {
 
   private onFrame(socket: Duplex, streams: Map<number, IncomingStream>, frame: Frame): void {
     const id = frame.stream;
-    if (frame.type === FrameType.HeartbeatAck) {
+    if (frame.type === FrameType.HeartbeatPace) {
+      const intervalMs = Number(frame.payload.toString('utf8'));
+      if (Number.isFinite(intervalMs) && intervalMs >= 0) this.options.onPace?.(intervalMs);
+      return;
+    }
+    if (frame.type === FrameType.HeartbeatAck || frame.type === FrameType.HeartbeatTimedAck) {
       const pending = this.heartbeats.get(id);
       if (!pending) return;
       this.heartbeats.delete(id);
       clearTimeout(pending.timer);
-      pending.resolve(frame.payload.toString('utf8'));
+      const text = frame.payload.toString('utf8');
+      if (frame.type === FrameType.HeartbeatAck) pending.resolve({ problem: text, inHubMs: 0 });
+      else pending.resolve({ problem: '', inHubMs: Math.max(0, Number(text) || 0) });
       return;
     }
     if (id >= DEVICE_STREAM_BIT) {

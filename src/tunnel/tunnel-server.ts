@@ -26,6 +26,8 @@ export interface TunnelServerHooks {
   onConnection?(socket: Duplex, node: string): void;
   /** A device renewed its lease: resolves with "" once stored, or with the problem. */
   onHeartbeat?(node: string, renewTime: string): Promise<string>;
+  /** How late the hub's event loop runs now: a frame waited about this long before it was read. */
+  loopLagMs?(): number;
 }
 
 interface PendingStream {
@@ -47,6 +49,8 @@ class Tunnel {
     private readonly socket: Duplex,
     private readonly hooks: TunnelServerHooks,
     private readonly remoteAddress: string,
+    /** The device understands HeartbeatTimedAck. */
+    private readonly timedAcks: boolean,
     onClose: () => void,
   ) {
     socket.on('data', (chunk: Buffer) => {
@@ -98,13 +102,19 @@ class Tunnel {
 
   private heartbeat(frame: Frame): void {
     const seq = frame.stream;
+    const arrived = performance.now() - (this.hooks.loopLagMs?.() ?? 0);
     const renewTime = frame.payload.toString('utf8');
     const answer = this.hooks.onHeartbeat
       ? this.hooks.onHeartbeat(this.node, renewTime)
       : Promise.resolve('this hub does not take heartbeats');
     answer
       .catch((err: Error) => err.message || 'the heartbeat could not be stored')
-      .then((problem) => this.send(FrameType.HeartbeatAck, seq, Buffer.from(problem)));
+      .then((problem) => {
+        if (problem === '' && this.timedAcks) {
+          const inHubMs = Math.round(performance.now() - arrived);
+          this.send(FrameType.HeartbeatTimedAck, seq, Buffer.from(String(inHubMs)));
+        } else this.send(FrameType.HeartbeatAck, seq, Buffer.from(problem));
+      });
   }
 
   /** Frames of the connections the device opened (its API calls). */
@@ -151,12 +161,17 @@ class Tunnel {
   close(): void {
     this.socket.destroy();
   }
+
+  sendPace(intervalMs: number): void {
+    this.send(FrameType.HeartbeatPace, 0, Buffer.from(String(intervalMs)));
+  }
 }
 
 /** The hub's end: one tunnel per node, replaced when the device reconnects. */
 export class TunnelServer {
   private readonly tunnels = new Map<string, Tunnel>();
   private readonly features: TunnelFeature[];
+  private paceMs = 0;
 
   constructor(private readonly hooks: TunnelServerHooks = {}) {
     this.features = [
@@ -172,10 +187,27 @@ export class TunnelServer {
         `${FEATURES_HEADER}: ${this.features.join(', ')}\r\n\r\n`,
     );
     this.tunnels.get(node)?.close();
-    const tunnel: Tunnel = new Tunnel(node, socket, this.hooks, req.socket.remoteAddress ?? '', () => {
-      if (this.tunnels.get(node) === tunnel) this.tunnels.delete(node);
-    });
+    const accepts = String(req.headers[FEATURES_HEADER] ?? '').split(',');
+    const timedAcks = accepts.some((f) => f.trim() === 'heartbeat-timing');
+    const tunnel: Tunnel = new Tunnel(
+      node,
+      socket,
+      this.hooks,
+      req.socket.remoteAddress ?? '',
+      timedAcks,
+      () => {
+        if (this.tunnels.get(node) === tunnel) this.tunnels.delete(node);
+      },
+    );
     this.tunnels.set(node, tunnel);
+    if (this.paceMs > 0) tunnel.sendPace(this.paceMs);
+  }
+
+  /** Asks every device, now and as each connects, to renew no more often than every `intervalMs`. */
+  setHeartbeatPace(intervalMs: number): void {
+    if (intervalMs === this.paceMs) return;
+    this.paceMs = intervalMs;
+    for (const tunnel of this.tunnels.values()) tunnel.sendPace(intervalMs);
   }
 
   isConnected(node: string): boolean {

@@ -135,9 +135,12 @@ test("the device's API calls ride its tunnel, as the device: own Node allowed, a
   }
 });
 
-test('a heartbeat renews the Lease (one write, durable before the answer); a missing Lease is reported', async () => {
+test('a heartbeat renews the Lease (one write, committed before the answer, which says the time spent in the hub); a missing Lease is reported', async () => {
   const leases = hub.objects.registry.lookup('coordination.k8s.io', 'v1', 'leases')!;
-  assert.equal(await client.heartbeat('2026-11-29T10:00:00.000000Z', 5000), 'no-lease');
+  assert.deepEqual(await client.heartbeat('2026-11-29T10:00:00.000000Z', 5000), {
+    problem: 'no-lease',
+    inHubMs: 0,
+  });
   await hub.objects.create(leases, 'kube-node-lease', {
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
@@ -145,12 +148,16 @@ test('a heartbeat renews the Lease (one write, durable before the answer); a mis
     spec: { holderIdentity: 'car-7', leaseDurationSeconds: 8, renewTime: '2026-11-29T09:00:00.000000Z' },
   });
   const before = hub.objects.get(leases, 'kube-node-lease', 'car-7');
-  assert.equal(await client.heartbeat('2026-11-29T10:00:00.123456Z', 5000), '');
+  const stored = await client.heartbeat('2026-11-29T10:00:00.123456Z', 5000);
+  assert.equal(stored.problem, '');
+  // The hub says how long the renewal spent inside it (a commit at least), so the agent can tell
+  // the hub's delay from the link's.
+  assert.ok(stored.inHubMs >= 0 && stored.inHubMs < 5000, `in the hub for ${stored.inHubMs} ms`);
   const after = hub.objects.get(leases, 'kube-node-lease', 'car-7');
   assert.equal((after.spec as { renewTime: string }).renewTime, '2026-11-29T10:00:00.123456Z');
   assert.ok(Number(after.metadata.resourceVersion) > Number(before.metadata.resourceVersion));
   // A malformed time is refused with the validation message, not stored.
-  assert.match(await client.heartbeat('yesterday', 5000), /renewTime/);
+  assert.match((await client.heartbeat('yesterday', 5000)).problem, /renewTime/);
   assert.equal(
     (hub.objects.get(leases, 'kube-node-lease', 'car-7').spec as { renewTime: string }).renewTime,
     '2026-11-29T10:00:00.123456Z',

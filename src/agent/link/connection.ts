@@ -6,6 +6,11 @@
  * exponential backoff. Each reconnect runs `connect` (refresh the Node, renew the Lease) before
  * announcing `online`, so the rest of the agent resumes against a hub that knows the device is back.
  * Nothing here touches containers: a flapping link never restarts a workload.
+ *
+ * Link quality hears only about the link: a renewal that failed on the transport is a failure, and
+ * a round trip counts without the time the hub says it spent on it. A busy hub answering late or
+ * with an error is not the radio's fault, and a fleet that reported its hub's load as bad links
+ * would rewrite every Node and make that hub busier still.
  */
 import { isApiError } from '../../api/errors.js';
 import { type Backoff, isTransportError, type KubeClient, sleep } from '../../client/index.js';
@@ -19,7 +24,8 @@ export interface ConnectionOptions {
   lease: LeaseRenewer;
   link: LinkQuality;
   backoff: Backoff;
-  intervalMs: number;
+  /** Renewal interval now (the hub may pace a large fleet slower than the device's own setting). */
+  intervalMs: () => number;
   /** Brings the hub up to date after a (re)connect: Node registration and status. */
   connect(): Promise<void>;
   onOnline(downForMs: number | undefined): void;
@@ -81,7 +87,7 @@ export class Connection {
   }
 
   private async run(): Promise<void> {
-    const { intervalMs, backoff } = this.options;
+    const { backoff } = this.options;
     while (this.running) {
       if (this.current !== 'online') {
         const wait = await this.tryConnect();
@@ -95,15 +101,16 @@ export class Connection {
         this.options.link.recordSuccess(rtt);
         this.options.onRenewed(rtt);
       } catch (err) {
-        this.options.link.recordFailure();
         if (isTransportError(err)) {
+          // Only the transport failing is the link's fault; a slow or failing hub is not (see note).
+          this.options.link.recordFailure();
           this.goOffline(err.message);
           await this.pause(backoff.next());
           continue;
         }
         this.note(`lease renewal failed: ${(err as Error).message}`);
       }
-      await this.pause(Math.max(0, intervalMs - (Date.now() - started)));
+      await this.pause(Math.max(0, this.options.intervalMs() - (Date.now() - started)));
     }
   }
 
@@ -120,7 +127,6 @@ export class Connection {
         if (isTransportError(err)) throw err;
         // The registration just went through, so the link works; a slow or failing renewal is retried
         // at the next interval like any other.
-        this.options.link.recordFailure();
         this.note(`lease renewal failed: ${(err as Error).message}`);
       }
       const downFor = this.current === 'offline' ? Date.now() - this.changedAt : undefined;
@@ -128,7 +134,7 @@ export class Connection {
       this.lastError = '';
       this.options.backoff.reset();
       this.options.onOnline(downFor);
-      return Math.max(0, this.options.intervalMs - (Date.now() - started));
+      return Math.max(0, this.options.intervalMs() - (Date.now() - started));
     } catch (err) {
       if (!this.running) return 0;
       this.options.link.recordFailure();

@@ -8,12 +8,12 @@ import { ApiError, isApiError } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import { type KubeClient, resourcePath, TransportError } from '../../client/index.js';
 import { HEARTBEAT_NO_LEASE } from '../../tunnel/frames.js';
-import { TunnelUnavailableError } from '../../tunnel/tunnel-client.js';
+import { type HeartbeatAnswer, TunnelUnavailableError } from '../../tunnel/tunnel-client.js';
 
 /** The tunnel's side of heartbeats, as the lease needs it. */
 export interface HeartbeatChannel {
-  /** Resolves with "" or the hub's problem; rejects with TunnelUnavailableError to fall back to HTTPS. */
-  heartbeat(renewTime: string, timeoutMs: number): Promise<string>;
+  /** Resolves with the hub's answer; rejects with TunnelUnavailableError to fall back to HTTPS. */
+  heartbeat(renewTime: string, timeoutMs: number): Promise<HeartbeatAnswer>;
   /** How long the hub has said nothing on the tunnel. */
   readonly silentForMs: number;
   /** Gives up on the tunnel. */
@@ -47,7 +47,7 @@ export class LeaseRenewer {
     private readonly onLost: () => Promise<void> = async () => {},
     private readonly channel?: () => HeartbeatChannel | undefined,
     /** Silence on the tunnel after which the link counts as dead (a late answer only means a busy hub). */
-    private readonly deadAfterMs = timeoutMs * 2,
+    private readonly deadAfterMs: () => number = () => timeoutMs * 2,
   ) {}
 
   get path(): string {
@@ -59,14 +59,17 @@ export class LeaseRenewer {
     });
   }
 
-  /** One renewal; resolves with the round-trip time of the request in ms. */
+  /**
+   * One renewal; resolves with its round-trip time in ms, less the time the hub says the renewal
+   * spent inside it: what remains is the link's, which is what link quality is about.
+   */
   async renew(): Promise<number> {
     const started = performance.now();
     const channel = this.channel?.();
     if (this.exists && channel) {
       const answer = await this.sendHeartbeat(channel);
-      if (answer === '') return performance.now() - started;
-      if (answer === HEARTBEAT_NO_LEASE) {
+      if (answer?.problem === '') return Math.max(0, performance.now() - started - answer.inHubMs);
+      if (answer?.problem === HEARTBEAT_NO_LEASE) {
         this.exists = false;
         await this.onLost();
         await this.ensure();
@@ -90,23 +93,23 @@ export class LeaseRenewer {
     return performance.now() - started;
   }
 
-  /** "" when renewed, HEARTBEAT_NO_LEASE, or undefined when the tunnel cannot carry it. */
-  private async sendHeartbeat(channel: HeartbeatChannel): Promise<string | undefined> {
-    let answer: string;
+  /** Renewed ("") or HEARTBEAT_NO_LEASE, or undefined when the tunnel cannot carry it. */
+  private async sendHeartbeat(channel: HeartbeatChannel): Promise<HeartbeatAnswer | undefined> {
+    let answer: HeartbeatAnswer;
     try {
       answer = await channel.heartbeat(nowMicroTime(), this.timeoutMs);
     } catch (err) {
       if (err instanceof TunnelUnavailableError) return undefined;
       const code = (err as { code?: string }).code;
-      if (code === 'ETIMEDOUT' && channel.silentForMs < this.deadAfterMs) {
+      if (code === 'ETIMEDOUT' && channel.silentForMs < this.deadAfterMs()) {
         // The hub is slow, not gone: stay connected and renew again at the next interval.
         throw new ApiError(504, 'Timeout', `the hub is slow: ${(err as Error).message}`);
       }
       if (code === 'ETIMEDOUT') channel.drop();
       throw new TransportError(this.client.server, (err as Error).message, code, err);
     }
-    if (answer === '' || answer === HEARTBEAT_NO_LEASE) return answer;
-    throw new ApiError(500, 'InternalError', `the hub could not store the heartbeat: ${answer}`);
+    if (answer.problem === '' || answer.problem === HEARTBEAT_NO_LEASE) return answer;
+    throw new ApiError(500, 'InternalError', `the hub could not store the heartbeat: ${answer.problem}`);
   }
 
   private async ensure(): Promise<void> {
