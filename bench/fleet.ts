@@ -235,7 +235,19 @@ async function runOne(n: number, o: Options, progress: Progress): Promise<RunRes
     ...(profileDir ? { cpuProfileDir: join(profileDir, 'hub') } : {}),
   });
   let sim: RunningSim | undefined;
-  const stopAll = () => hub.killNow();
+  // Ctrl-C ends the run: the hub and every fleet process this run started (by PID), then the bench.
+  const stopAll = () => {
+    hub.killNow();
+    for (const pid of sim?.pids ?? []) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    console.error(`\nfleet ${n}: interrupted; the hub and the fleet processes are stopped`);
+    process.exit(130);
+  };
   process.once('SIGINT', stopAll);
   const api = new KubeClient({
     server: hub.url,
