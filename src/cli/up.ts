@@ -41,6 +41,11 @@ export const UP_FLAGS: FlagSpec = {
     type: 'number',
     help: 'seconds out of range before relocatable pods without their own toleration move (default 30)',
   },
+  'heartbeat-budget': {
+    type: 'number',
+    default: 1000,
+    help: 'lease renewals per second the hub paces its fleet to (every ⌈devices/budget⌉ s, at most 10 s; 0 never paces)',
+  },
   sim: {
     type: 'number',
     default: 0,
@@ -63,6 +68,9 @@ export async function upCommand(argv: string[]): Promise<void> {
     host: config.host,
     advertise: config.advertise,
     watchHistory: Number(flags['watch-history']),
+    heartbeatPace: {
+      budgetPerSecond: Number(flags['heartbeat-budget']) || Number.POSITIVE_INFINITY,
+    },
     ...(flags['node-cert-ttl'] !== undefined
       ? { nodeCertificateSeconds: parseDuration(String(flags['node-cert-ttl'])) }
       : {}),
