@@ -30,7 +30,7 @@ export interface ConnectionOptions {
   connect(): Promise<void>;
   onOnline(downForMs: number | undefined): void;
   onOffline(reason: string): void;
-  /** After every successful renewal while online, with its round-trip time. */
+  /** After every successful renewal while online, with its whole round trip (the hub's time included). */
   onRenewed(rttMs: number): void;
   log(line: string): void;
 }
@@ -96,10 +96,10 @@ export class Connection {
       }
       const started = Date.now();
       try {
-        const rtt = await this.options.lease.renew();
+        const renewal = await this.options.lease.renew();
         this.renewals++;
-        this.options.link.recordSuccess(rtt);
-        this.options.onRenewed(rtt);
+        this.options.link.recordSuccess(renewal.linkMs);
+        this.options.onRenewed(renewal.roundTripMs);
       } catch (err) {
         if (isTransportError(err)) {
           // Only the transport failing is the link's fault; a slow or failing hub is not (see note).
@@ -120,9 +120,9 @@ export class Connection {
       await this.options.connect();
       const started = Date.now();
       try {
-        const rtt = await this.options.lease.renew();
+        const renewal = await this.options.lease.renew();
         this.renewals++;
-        this.options.link.recordSuccess(rtt);
+        this.options.link.recordSuccess(renewal.linkMs);
       } catch (err) {
         if (isTransportError(err)) throw err;
         // The registration just went through, so the link works; a slow or failing renewal is retried

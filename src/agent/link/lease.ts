@@ -22,6 +22,12 @@ export interface HeartbeatChannel {
 
 export const LEASE_NAMESPACE = 'kube-node-lease';
 
+export interface Renewal {
+  roundTripMs: number;
+  /** The round trip less the hub's own time on it (the whole round trip when the hub does not say). */
+  linkMs: number;
+}
+
 /** MicroTime as Kubernetes writes it: RFC 3339 with exactly six fractional digits. */
 export function microTime(ms = Date.now(), micros = 0): string {
   const iso = new Date(ms).toISOString(); // 2026-11-29T04:05:26.123Z
@@ -60,20 +66,24 @@ export class LeaseRenewer {
   }
 
   /**
-   * One renewal; resolves with its round-trip time in ms, less the time the hub says the renewal
-   * spent inside it: what remains is the link's, which is what link quality is about.
+   * One renewal; resolves with its round trip in ms and the link's part of it: the round trip less
+   * the time the hub says the renewal spent inside it, which is what link quality is about.
    */
-  async renew(): Promise<number> {
+  async renew(): Promise<Renewal> {
     const started = performance.now();
+    const took = (inHubMs = 0): Renewal => {
+      const roundTripMs = performance.now() - started;
+      return { roundTripMs, linkMs: Math.max(0, roundTripMs - inHubMs) };
+    };
     const channel = this.channel?.();
     if (this.exists && channel) {
       const answer = await this.sendHeartbeat(channel);
-      if (answer?.problem === '') return Math.max(0, performance.now() - started - answer.inHubMs);
+      if (answer?.problem === '') return took(answer.inHubMs);
       if (answer?.problem === HEARTBEAT_NO_LEASE) {
         this.exists = false;
         await this.onLost();
         await this.ensure();
-        return performance.now() - started;
+        return took();
       }
       // undefined: the tunnel cannot carry it now; renew over HTTPS below.
     }
@@ -82,7 +92,7 @@ export class LeaseRenewer {
         await this.client.patch(this.path, { spec: { renewTime: nowMicroTime() } }, 'merge', {
           timeoutMs: this.timeoutMs,
         });
-        return performance.now() - started;
+        return took();
       } catch (err) {
         if (!isApiError(err) || err.code !== 404) throw err;
         this.exists = false;
@@ -90,7 +100,7 @@ export class LeaseRenewer {
       }
     }
     await this.ensure();
-    return performance.now() - started;
+    return took();
   }
 
   /** Renewed ("") or HEARTBEAT_NO_LEASE, or undefined when the tunnel cannot carry it. */
