@@ -5,6 +5,7 @@ import { expired } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
 import { type Committer, InlineCommitter, WorkerCommitter } from './committer.js';
 import type { ValueTransformer } from './encryption.js';
+import { SecondaryIndex } from './secondary-index.js';
 import { type CommitRow, ensureSchema, SqliteWriter } from './sqlite-writer.js';
 import {
   type Entry,
@@ -138,22 +139,16 @@ export class SqliteStore implements Store {
 
   addIndex(name: string, collection: string, valueFor: (object: KubeObject) => string | undefined): void {
     if (this.indexes.has(name)) return;
-    const index: SecondaryIndex = { collection, valueFor, byValue: new Map() };
+    const index = new SecondaryIndex(collection, valueFor);
     this.indexes.set(name, index);
-    for (const entry of this.list(collection).entries) {
-      const value = valueFor(entry.object);
-      if (value !== undefined) indexAdd(index, entry.key, value);
-    }
+    for (const entry of this.list(collection).entries) index.update(entry.key, undefined, entry.object);
   }
 
   listIndexed(name: string, value: string, prefix: string): ListResult {
     const index = this.indexes.get(name);
     if (!index) throw new Error(`no index "${name}"`);
-    const bucket = index.byValue.get(value);
-    if (!bucket) return { revision: this.rev, entries: [] };
-    bucket.sorted ??= [...bucket.keys].sort();
     const entries: Entry[] = [];
-    for (const key of bucket.sorted) if (key.startsWith(prefix)) entries.push(this.objects.get(key)!);
+    for (const key of index.keys(value)) if (key.startsWith(prefix)) entries.push(this.objects.get(key)!);
     return { revision: this.rev, entries };
   }
 
@@ -410,15 +405,9 @@ export class SqliteStore implements Store {
   }
 
   private reindex(collection: string, before: Entry | undefined, event: StoreEvent): void {
-    const { key } = event.entry;
-    for (const index of this.indexes.values()) {
-      if (index.collection !== collection) continue;
-      const was = before ? index.valueFor(before.object) : undefined;
-      const now = event.type === 'DELETED' ? undefined : index.valueFor(event.entry.object);
-      if (was === now) continue;
-      if (was !== undefined) indexRemove(index, key, was);
-      if (now !== undefined) indexAdd(index, key, now);
-    }
+    const after = event.type === 'DELETED' ? undefined : event.entry.object;
+    for (const index of this.indexes.values())
+      if (index.collection === collection) index.update(event.entry.key, before?.object, after);
   }
 
   private firstHistoryIndexAfter(rev: number): number {
@@ -484,29 +473,6 @@ export class SqliteStore implements Store {
       'FULL',
     );
   }
-}
-
-interface SecondaryIndex {
-  collection: string;
-  valueFor: (object: KubeObject) => string | undefined;
-  byValue: Map<string, { keys: Set<string>; sorted: string[] | undefined }>;
-}
-
-function indexAdd(index: SecondaryIndex, key: string, value: string): void {
-  let bucket = index.byValue.get(value);
-  if (!bucket) {
-    bucket = { keys: new Set(), sorted: undefined };
-    index.byValue.set(value, bucket);
-  }
-  bucket.keys.add(key);
-  bucket.sorted = undefined;
-}
-
-function indexRemove(index: SecondaryIndex, key: string, value: string): void {
-  const bucket = index.byValue.get(value);
-  if (!bucket?.keys.delete(key)) return;
-  bucket.sorted = undefined;
-  if (bucket.keys.size === 0) index.byValue.delete(value);
 }
 
 /** "/apps/deployments/ns/name" -> "/apps/deployments/"; keys always have at least group and resource. */
