@@ -45,6 +45,8 @@ import {
   slowStartBatch,
   splitKey,
   templateHash,
+  YIELD_EVERY,
+  yieldToLoop,
 } from './workload-util.js';
 
 /** The pod a DaemonSet runs: its template with the daemon tolerations (and the template hash label). */
@@ -247,13 +249,17 @@ export class DaemonSetController {
     const hash = templateHash(ds.spec?.template);
     const nodes = this.objects.list(this.nodeType, undefined).items;
     await this.claimPods(ds);
+    await yieldToLoop();
     if (!ds.metadata.deletionTimestamp) {
       await this.manage(ds, nodes, hash);
       const strategy = ds.spec?.updateStrategy?.type ?? 'RollingUpdate';
       // Nothing to roll while every pod runs the current template: skip the walk over every node.
-      if (strategy === 'RollingUpdate' && this.hasOutdatedPods(ds, hash))
+      if (strategy === 'RollingUpdate' && this.hasOutdatedPods(ds, hash)) {
+        await yieldToLoop();
         await this.rollingUpdate(ds, nodes, hash);
+      }
     }
+    await yieldToLoop();
     await this.updateStatus(ds, nodes, hash);
   }
 
@@ -321,7 +327,9 @@ export class DaemonSetController {
     const create: string[] = [];
     const remove: KubeObject[] = [];
     const nowMs = Date.now();
+    let visited = 0;
     for (const node of nodes) {
+      if (++visited % YIELD_EVERY === 0) await yieldToLoop();
       const nodeName = node.metadata.name!;
       const { shouldRun, shouldContinueRunning } = nodeShouldRunDaemonPod(node, ds);
       const pods = byNode.get(nodeName);
@@ -517,7 +525,9 @@ export class DaemonSetController {
     let available = 0;
     let updated = 0;
     let nextAvailableIn = Number.POSITIVE_INFINITY;
+    let visited = 0;
     for (const node of nodes) {
+      if (++visited % YIELD_EVERY === 0) await yieldToLoop();
       const { shouldRun } = nodeShouldRunDaemonPod(node, ds);
       const pods = byNode.get(node.metadata.name!) ?? [];
       if (!shouldRun) {
@@ -527,7 +537,7 @@ export class DaemonSetController {
       desired++;
       if (pods.length === 0) continue;
       current++;
-      const pod = [...pods].sort(byCreationAndScheduling)[0]!;
+      const pod = pods.length === 1 ? pods[0]! : [...pods].sort(byCreationAndScheduling)[0]!;
       if (isPodReady(pod)) {
         ready++;
         if (isPodAvailable(pod, minReady, nowMs)) available++;

@@ -246,6 +246,14 @@ export function splitKey(key: string): { namespace: string | undefined; name: st
  */
 export const MAX_WRITE_BATCH = 64;
 
+/**
+ * Walks over a fleet's nodes give the event loop a turn this often: one DaemonSet's sync over 10,000
+ * nodes is a few hundred milliseconds of work, and in one piece it would hold every request (and
+ * every heartbeat) back that long.
+ */
+export const YIELD_EVERY = 512;
+export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** Awaited between batches of writes: resolves when the hub has room for the next one. */
 export type Pace = () => Promise<void>;
 export const noPace: Pace = () => Promise.resolve();
