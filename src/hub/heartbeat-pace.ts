@@ -41,10 +41,6 @@ export class HeartbeatPacer {
     private readonly log: (line: string) => void = () => {},
   ) {}
 
-  get intervalMs(): number {
-    return this.current;
-  }
-
   start(): this {
     this.timer = setInterval(() => this.update(), this.options.checkEveryMs ?? 5_000);
     this.timer.unref();

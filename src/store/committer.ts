@@ -5,8 +5,7 @@
  * another thread, so they commit inline (they have no fsync to hide anyway).
  */
 import { Worker } from 'node:worker_threads';
-import type Database from 'better-sqlite3';
-import { SqliteWriter, type WriteOperation } from './sqlite-writer.js';
+import type { SqliteWriter, WriteOperation } from './sqlite-writer.js';
 
 export type CommitRequest = WriteOperation & { id: number };
 
@@ -22,11 +21,7 @@ export interface Committer {
 }
 
 export class InlineCommitter implements Committer {
-  private readonly writer: SqliteWriter;
-
-  constructor(db: Database.Database) {
-    this.writer = new SqliteWriter(db);
-  }
+  constructor(private readonly writer: SqliteWriter) {}
 
   run(operation: WriteOperation): Promise<void> {
     try {

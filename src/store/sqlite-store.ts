@@ -6,10 +6,9 @@ import type { KubeObject } from '../api/types.js';
 import { type Committer, InlineCommitter, WorkerCommitter } from './committer.js';
 import type { ValueTransformer } from './encryption.js';
 import { SecondaryIndex } from './secondary-index.js';
-import { type CommitRow, ensureSchema, SqliteWriter } from './sqlite-writer.js';
+import { type CommitRow, EVENT_CODES, EVENT_TYPES, ensureSchema, SqliteWriter } from './sqlite-writer.js';
 import {
   type Entry,
-  type EventType,
   type ListResult,
   type Store,
   StoreError,
@@ -29,14 +28,9 @@ export interface SqliteStoreOptions {
   maxHistoryEvents?: number;
   /** Events younger than this are kept even above minHistoryEvents. */
   historyRetentionMs?: number;
-  /** Where commits run: "worker" (default for files) keeps SQLite and fsync off the event loop. */
-  commitThread?: 'worker' | 'main';
   /** Seals sensitive values (Secrets) before they reach the database file. */
   transformer?: ValueTransformer & { isStale(stored: string): boolean };
 }
-
-const EVENT_CODES: Record<EventType, number> = { ADDED: 0, MODIFIED: 1, DELETED: 2 };
-const EVENT_TYPES: EventType[] = ['ADDED', 'MODIFIED', 'DELETED'];
 
 /** Soft writes wait at most this long for an fsync (a durable commit, or the sync timer). */
 const SOFT_SYNC_MS = 1_000;
@@ -80,7 +74,7 @@ export class SqliteStore implements Store {
   private rev = 0;
   private compacted = 0;
   private closed = false;
-  private readonly opts: Required<Omit<SqliteStoreOptions, 'path' | 'transformer' | 'commitThread'>>;
+  private readonly opts: Required<Omit<SqliteStoreOptions, 'path' | 'transformer'>>;
   private readonly transformer: SqliteStoreOptions['transformer'];
 
   constructor(options: SqliteStoreOptions) {
@@ -94,11 +88,10 @@ export class SqliteStore implements Store {
     this.db = new Database(options.path);
     ensureSchema(this.db);
     // This connection loads the state (and re-seals rows when asked); commits go to the committer.
-    this.load();
+    const writer = new SqliteWriter(this.db);
+    this.load(writer);
     this.committer =
-      options.path === ':memory:' || options.commitThread === 'main'
-        ? new InlineCommitter(this.db)
-        : new WorkerCommitter(options.path);
+      options.path === ':memory:' ? new InlineCommitter(writer) : new WorkerCommitter(options.path);
   }
 
   get revision(): number {
@@ -277,10 +270,8 @@ export class SqliteStore implements Store {
       .then(
         () => this.committed(batch, soft),
         (err: unknown) => {
-          // Memory is ahead of disk now; the only safe course is to stop before anyone reads it.
           for (const write of batch) write.reject(err);
-          console.error('store: commit failed, stopping to protect data:', err);
-          process.exit(70);
+          commitFailed(err);
         },
       );
   }
@@ -319,11 +310,7 @@ export class SqliteStore implements Store {
     const at = Date.now();
     this.committer
       .run({ op: 'meta', entries: [['revision', this.committedRevision]], mode: 'FULL' })
-      .then(() => this.synced(at))
-      .catch((err: Error) => {
-        console.error('store: commit failed, stopping to protect data:', err);
-        process.exit(70);
-      });
+      .then(() => this.synced(at), commitFailed);
   }
 
   /** The event as a database row, sealed where the transformer says so. */
@@ -421,7 +408,7 @@ export class SqliteStore implements Store {
     return lo;
   }
 
-  private load(): void {
+  private load(writer: SqliteWriter): void {
     const meta = new Map<string, number>(
       (this.db.prepare('SELECT name, value FROM meta').all() as { name: string; value: number }[]).map(
         (r) => [r.name, r.value],
@@ -465,7 +452,7 @@ export class SqliteStore implements Store {
     // their revisions; skip past every revision they could have had so none is handed out twice.
     const unclean = meta.get('clean') === 0;
     this.rev = unclean ? maxRev + MAX_SOFT_UNSYNCED + 1 : maxRev;
-    new SqliteWriter(this.db).setMeta(
+    writer.setMeta(
       [
         ['revision', this.rev],
         ['clean', 0],
@@ -473,6 +460,12 @@ export class SqliteStore implements Store {
       'FULL',
     );
   }
+}
+
+/** Memory is ahead of disk after a failed commit; the only safe course is to stop before anyone reads it. */
+function commitFailed(err: unknown): never {
+  console.error('store: commit failed, stopping to protect data:', err);
+  process.exit(70);
 }
 
 /** "/apps/deployments/ns/name" -> "/apps/deployments/"; keys always have at least group and resource. */

@@ -17,7 +17,11 @@ export type CommitRow = [
 
 export type Synchronous = 'FULL' | 'NORMAL';
 
-export const DELETED_CODE = 2;
+import type { EventType } from './store.js';
+
+/** How event types are stored (the `type` column). */
+export const EVENT_CODES: Record<EventType, number> = { ADDED: 0, MODIFIED: 1, DELETED: 2 };
+export const EVENT_TYPES: EventType[] = ['ADDED', 'MODIFIED', 'DELETED'];
 
 /** What a committer is asked to do, in order. */
 export type WriteOperation =
@@ -76,7 +80,7 @@ export class SqliteWriter {
     this.db.transaction(() => {
       for (const [rev, key, type, createRev, value, prev] of rows) {
         this.logEvent.run(rev, key, type, createRev, value, prev);
-        if (type === DELETED_CODE) this.remove.run(key);
+        if (type === EVENT_CODES.DELETED) this.remove.run(key);
         else this.upsert.run(key, rev, createRev, value);
       }
       this.setMetaStmt.run('revision', revision);

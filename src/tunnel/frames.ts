@@ -48,6 +48,16 @@ export const DEVICE_STREAM_BIT = 0x8000_0000;
 export const FEATURES_HEADER = 'minato-tunnel-features';
 export type TunnelFeature = 'connect' | 'heartbeat' | 'heartbeat-timing';
 
+/** The features named in a FEATURES_HEADER value (either side's). */
+export function parseFeatures(header: string | string[] | undefined): Set<TunnelFeature> {
+  return new Set(
+    String(header ?? '')
+      .split(',')
+      .map((f) => f.trim())
+      .filter(Boolean) as TunnelFeature[],
+  );
+}
+
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 
 export interface Frame {

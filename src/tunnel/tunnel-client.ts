@@ -9,6 +9,7 @@ import {
   FrameType,
   type FrameTypeCode,
   MAX_FRAME_PAYLOAD,
+  parseFeatures,
   type TunnelFeature,
   type TunnelRequestHead,
   type TunnelResponseHead,
@@ -213,8 +214,7 @@ export class TunnelClient {
       this.failures = 0;
       this.socket = socket;
       this.lastHeardAt = Date.now();
-      const offered = String(res.headers[FEATURES_HEADER] ?? '').split(',');
-      this.features = new Set(offered.map((f) => f.trim()).filter(Boolean) as TunnelFeature[]);
+      this.features = parseFeatures(res.headers[FEATURES_HEADER]);
       socket.setNoDelay(true);
       this.options.onState?.('connected');
       this.serve(socket);

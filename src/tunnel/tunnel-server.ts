@@ -11,6 +11,7 @@ import {
   FrameType,
   type FrameTypeCode,
   MAX_FRAME_PAYLOAD,
+  parseFeatures,
   type TunnelFeature,
   type TunnelRequestHead,
   type TunnelResponseHead,
@@ -187,8 +188,7 @@ export class TunnelServer {
         `${FEATURES_HEADER}: ${this.features.join(', ')}\r\n\r\n`,
     );
     this.tunnels.get(node)?.close();
-    const accepts = String(req.headers[FEATURES_HEADER] ?? '').split(',');
-    const timedAcks = accepts.some((f) => f.trim() === 'heartbeat-timing');
+    const timedAcks = parseFeatures(req.headers[FEATURES_HEADER]).has('heartbeat-timing');
     const tunnel: Tunnel = new Tunnel(
       node,
       socket,
